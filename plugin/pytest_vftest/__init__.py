@@ -1,0 +1,1 @@
+"""pytest-vftest: the pytest plugin that collects and runs `*.vftest.yaml` suites."""

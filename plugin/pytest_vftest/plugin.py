@@ -1,0 +1,3 @@
+"""pytest hooks of vftest (entry point `pytest11: vftest`)."""
+
+from __future__ import annotations

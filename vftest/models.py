@@ -1,0 +1,406 @@
+"""Frozen data models shared by every part of vftest.
+
+Suites are parsed into `Suite -> Case -> Turn (Action + expectations)` after JSON-Schema
+validation (see `suite.py`); running a case produces `CaseResult -> TurnResult -> Exchange`.
+Traces stay plain JSON dicts (`Trace`): they are the runtime's data, not ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+__all__ = [
+    "ApiGeneration",
+    "Action",
+    "ActionKind",
+    "ButtonMatch",
+    "ButtonsMatch",
+    "Capture",
+    "CardMatch",
+    "CarouselMatch",
+    "Case",
+    "CaseResult",
+    "ContractSettings",
+    "Defaults",
+    "Exchange",
+    "ExpectationKind",
+    "ExpectationResult",
+    "Location",
+    "Outcome",
+    "SequenceMode",
+    "Suite",
+    "Target",
+    "TextMatch",
+    "TextOp",
+    "Trace",
+    "TraceExpectation",
+    "Turn",
+    "TurnResult",
+    "ValueMatch",
+    "VariableExpectation",
+    "Violation",
+]
+
+Trace = dict[str, Any]
+"""One trace exactly as the runtime sent it (`{"type": ..., "payload": ...}`)."""
+
+JSON = Any
+"""A JSON value as loaded from YAML or a response body."""
+
+
+class ApiGeneration(StrEnum):
+    """Which generation of the Conversations API a suite talks to."""
+
+    V1 = "v1"
+    V2 = "v2"
+    V4 = "v4"
+
+
+class SequenceMode(StrEnum):
+    """How a turn's expected traces are laid against the received ones."""
+
+    EXACT = "exact"  # the visible traces, one to one, in order
+    IN_ORDER = "in_order"  # expected traces are a subsequence of the visible ones (default)
+    UNORDERED = "unordered"  # each expected trace matches a distinct visible trace
+
+
+DEFAULT_HIDDEN_TYPES: tuple[str, ...] = ("path", "debug", "flow", "block", "log")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a suite file: path as given and 1-based line."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+# --------------------------------------------------------------------------- suite settings
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """Where a suite's conversations run.
+
+    `project` (a local .vfr, resolved to an absolute path) selects the embedded local runtime
+    when no `url` is given; `url` points at a hosted or self-run runtime.
+    """
+
+    project: str | None = None
+    url: str | None = None
+    api: ApiGeneration = ApiGeneration.V1
+    stream: bool = False
+    environment: str = "development"
+    project_id: str | None = None
+    api_key_env: str = "VOICEFLOW_API_KEY"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractSettings:
+    """How traces and actions are checked against the OpenAPI contract."""
+
+    spec: str = "auto"  # "auto" | "v4" | "dm-1.1" | path to a user's OpenAPI file
+    on_violation: Literal["fail", "warn", "off"] = "fail"
+    unknown_traces: Literal["allow", "warn", "fail"] = "warn"
+    custom_traces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Defaults:
+    """Suite-wide defaults for matching; a turn or expectation may override them."""
+
+    mode: SequenceMode = SequenceMode.IN_ORDER
+    hidden_types: tuple[str, ...] = DEFAULT_HIDDEN_TYPES
+    threshold: float = 0.85
+    scorer: str = "ratio"
+    ignore_case: bool = False
+    timeout: float = 30.0
+
+
+# --------------------------------------------------------------------------- matchers (data)
+
+
+class TextOp(StrEnum):
+    """How a text matcher compares."""
+
+    EQUALS = "equals"  # whitespace-normalised equality
+    CONTAINS = "contains"
+    REGEX = "regex"  # re.search
+    SIMILAR = "similar"  # fuzzy score >= threshold
+    ANY_OF = "any_of"  # any alternative matches
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextMatch:
+    """A matcher for one piece of text (message, label, title, image URL...)."""
+
+    op: TextOp
+    value: str = ""
+    alternatives: tuple[TextMatch, ...] = ()
+    threshold: float = 0.85
+    scorer: str = "ratio"
+    ignore_case: bool = False
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValueMatch:
+    """A matcher for a session variable's value."""
+
+    op: Literal["equals", "present", "text"]
+    value: JSON = None  # for "equals": the expected value; for "present": True/False
+    text: TextMatch | None = None  # for "text": applied to str(value)
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonMatch:
+    """One expected button: its label and/or (a partial structure of) the request it sends."""
+
+    label: TextMatch | None = None
+    request: JSON = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonsMatch:
+    """Expected buttons of a choice, card or carousel card."""
+
+    buttons: tuple[ButtonMatch, ...] = ()
+    mode: Literal["exact", "subset", "in_order"] = "exact"
+    count: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CardMatch:
+    """Expected fields of a cardV2 trace or one carousel card (all optional)."""
+
+    title: TextMatch | None = None
+    description: TextMatch | None = None
+    image: TextMatch | None = None
+    buttons: ButtonsMatch | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CarouselMatch:
+    """Expected carousel: layout, number of cards and the cards (in order)."""
+
+    layout: str | None = None
+    count: int | None = None
+    cards: tuple[CardMatch, ...] = ()
+
+
+ExpectationKind = Literal[
+    "text",
+    "speak",
+    "choice",
+    "card",
+    "carousel",
+    "visual",
+    "end",
+    "custom",
+    "completion",
+    "no_reply",
+    "trace",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TraceExpectation:
+    """One expected (or, under `absent`, forbidden) trace.
+
+    `trace_type` is the wire type it matches (`text`, `cardV2`, or a custom action's name);
+    every other field is optional and narrows the match.
+    """
+
+    kind: ExpectationKind
+    trace_type: str | None  # None: any type (kind "trace" without a type)
+    location: Location
+    text: TextMatch | None = None  # text / speak message, completion's assembled text
+    buttons: ButtonsMatch | None = None  # choice
+    card: CardMatch | None = None  # cardV2
+    carousel: CarouselMatch | None = None
+    image: TextMatch | None = None  # visual
+    payload: JSON = None  # partial structure the payload must contain (deepdiff)
+    present: bool = True  # `end: false` means "no end trace" (same as listing it in absent)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VariableExpectation:
+    """A session variable to check after a turn."""
+
+    name: str
+    match: ValueMatch
+    location: Location
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capture:
+    """A value saved after a turn, for `{{name}}` in later turns of the same case.
+
+    From a variable (`variable`), or from the first visible trace of `trace_type` (any type when
+    None) through a JSONPath (`path`, default `$.payload.message`) and/or a regex group.
+    """
+
+    name: str
+    location: Location
+    variable: str | None = None
+    trace_type: str | None = None
+    path: str | None = None
+    regex: str | None = None
+    group: int | str = 1
+
+
+ActionKind = Literal["launch", "text", "button", "intent", "event", "no_reply", "raw"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """The user's side of a turn, before templating and button resolution."""
+
+    kind: ActionKind
+    text: str | None = None  # text
+    label: str | None = None  # button: label to find in the previous turn's buttons
+    index: int | None = None  # button: position, when labels repeat
+    intent: str | None = None  # intent name
+    entities: dict[str, str] = field(default_factory=dict)
+    confidence: float | None = None
+    event: str | None = None  # event name
+    payload: JSON = None  # launch payload, or raw action payload
+    raw: JSON = None  # raw `action:` sent as-is (after templating)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Turn:
+    """One user action and what must come back."""
+
+    index: int
+    action: Action
+    location: Location  # the turn's first line
+    end_line: int  # last line of the turn in the file (for the source excerpt)
+    set_variables: dict[str, JSON] = field(default_factory=dict)
+    expect: tuple[TraceExpectation, ...] = ()
+    mode: SequenceMode = SequenceMode.IN_ORDER
+    absent: tuple[TraceExpectation, ...] = ()
+    expect_variables: tuple[VariableExpectation, ...] = ()
+    capture: tuple[Capture, ...] = ()
+    hidden_types: tuple[str, ...] = DEFAULT_HIDDEN_TYPES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case:
+    """One conversation: a fresh user plays its turns in order."""
+
+    name: str
+    location: Location
+    turns: tuple[Turn, ...]
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    variables: dict[str, JSON] = field(default_factory=dict)
+    skip: str | None = None
+    xfail: str | None = None
+    environments: tuple[str, ...] = ()  # empty: every environment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suite:
+    """One `*.vftest.yaml` file."""
+
+    path: str
+    name: str
+    cases: tuple[Case, ...]
+    target: Target = field(default_factory=Target)
+    contract: ContractSettings = field(default_factory=ContractSettings)
+    defaults: Defaults = field(default_factory=Defaults)
+    variables: dict[str, JSON] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()  # the file's text, for source excerpts in failures
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exchange:
+    """One interact call as it happened on the wire (API key never stored)."""
+
+    method: str
+    url: str
+    request_body: JSON
+    status: int
+    traces: list[Trace]
+    latency: float  # seconds, request sent -> response complete
+    first_trace: float | None = None  # seconds to the first trace (streaming only)
+    completion_chunks: tuple[Trace, ...] = ()  # raw completion traces, kept when assembled
+    state: JSON = None  # session state when the API returned it (verbose / state=true)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpectationResult:
+    """The verdict on one expectation (trace, absent, variable, capture)."""
+
+    ok: bool
+    label: str  # e.g. 'text ~ "Your order has shipped" (similarity >= 0.85)'
+    where: str  # e.g. "expect[0]", "absent[1]", "variables.order_id"
+    line: int  # 1-based line in the suite file
+    details: tuple[str, ...] = ()  # closest candidate, score, -/+ diff lines
+    trace_index: int | None = None  # the trace that matched (or was closest)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Violation:
+    """A trace or action that does not fit the contract."""
+
+    message: str
+    subject: str  # "trace #2 (choice)" or "action"
+    json_path: str  # "$.payload.buttons[0]"
+    keyword: str  # schema keyword that failed ("required", "type"...)
+    schema_path: str  # "#/components/schemas/ChoiceTrace/properties/payload"
+    value: str  # the offending value, JSON, truncated
+    schema: str = ""  # the failing sub-schema, JSON, truncated
+    count: int = 1  # identical violations grouped
+
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnResult:
+    """What one turn sent, received and how each expectation fared."""
+
+    turn: Turn
+    request: JSON  # the action as sent, after templating and button resolution
+    exchange: Exchange | None
+    expectations: tuple[ExpectationResult, ...] = ()
+    violations: tuple[Violation, ...] = ()
+    variables: JSON = None  # session variables read after the turn (when needed)
+
+    @property
+    def ok(self) -> bool:
+        """True when every expectation of the turn held."""
+        return all(result.ok for result in self.expectations)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseResult:
+    """The outcome of one case, with everything a failure report needs."""
+
+    case: Case
+    suite: Suite
+    user_id: str
+    outcome: Outcome
+    turns: tuple[TurnResult, ...] = ()
+    error: str | None = None  # infrastructure error, already redacted
+    error_kind: str | None = None
+    version: str = ""
+    duration: float = 0.0
+    contract_mode: Literal["fail", "warn", "off"] = "fail"
+
+    @property
+    def violations(self) -> int:
+        """Number of contract violations seen in the case (grouped ones counted once each)."""
+        return sum(len(turn.violations) for turn in self.turns)
