@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from vftest.limiter import AdaptiveLimiter, retry_after_seconds
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after_seconds({"Retry-After": "2.5"}) == 2.5
+    assert retry_after_seconds({"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}, now=4.0) == 6.0
+    assert retry_after_seconds({"X-RateLimit-Reset": "1970-01-01T00:00:30.000Z"}, now=10.0) == 20.0
+    assert retry_after_seconds({}) is None
+
+
+def test_429_pauses_everyone_for_retry_after_and_halves_the_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter(clock=clock, wall_clock=clock)
+    limiter.observe(429, {"Retry-After": "3"})
+    assert limiter.throttled == 1
+    assert limiter.rate == 5.0  # no pace known: assume 10/s, halve it
+
+    slept: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        slept.append(delay)
+
+    monkeypatch.setattr("vftest.limiter.asyncio.sleep", fake_sleep)
+    asyncio.run(limiter.acquire())
+    asyncio.run(limiter.acquire())
+    # first waits out Retry-After, second is paced 1/rate after it
+    assert slept == [pytest.approx(3.0), pytest.approx(3.2)]
+
+
+def test_spent_budget_pauses_until_reset_instead_of_collecting_429s() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter(clock=clock, wall_clock=clock)
+    reset = "1970-01-01T00:16:50.000Z"  # epoch 1010 = 10 s after "now"
+    limiter.observe(200, {"X-RateLimit-Remaining": "50", "X-RateLimit-Reset": reset})
+    assert limiter._paused_until == 0.0
+    limiter.observe(200, {"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": reset})
+    assert limiter._paused_until == 1010.0
+
+
+def test_success_after_throttling_adds_rate_back_up_to_the_ceiling() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter(6.0, clock=clock, wall_clock=clock)
+    limiter.observe(429, {"Retry-After": "0"})
+    assert limiter.rate == 3.0
+    for _ in range(10):
+        limiter.observe(200, {})
+    assert limiter.rate == 6.0

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from vftest.scheduler import BackgroundScheduler
+
+
+def test_runs_ahead_with_at_most_n_in_flight_and_in_submission_order() -> None:
+    scheduler = BackgroundScheduler(3)
+    started: list[int] = []
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def job(n: int):
+        async def run() -> int:
+            nonlocal in_flight, peak
+            with lock:
+                started.append(n)
+                in_flight += 1
+                peak = max(peak, in_flight)
+            await asyncio.sleep(0.01)
+            with lock:
+                in_flight -= 1
+            return n * n
+
+        return run
+
+    try:
+        for n in range(12):
+            scheduler.submit(n, job(n))
+        assert [scheduler.result(n) for n in range(12)] == [n * n for n in range(12)]
+    finally:
+        scheduler.close()
+    assert peak == 3
+    assert started == list(range(12))
+
+
+def test_cancel_pending_stops_queued_and_running_cases() -> None:
+    scheduler = BackgroundScheduler(1)
+    finished: list[int] = []
+
+    def slow(n: int):
+        async def run() -> None:
+            await asyncio.sleep(5)
+            finished.append(n)
+
+        return run
+
+    for n in range(4):
+        scheduler.submit(n, slow(n))
+    assert scheduler.cancel_pending() == 4
+    with pytest.raises(Exception) as info:
+        scheduler.result(0)
+    assert type(info.value).__name__ == "CancelledError"
+    scheduler.close()
+    assert finished == []
+
+
+def test_exceptions_reach_the_waiting_item() -> None:
+    scheduler = BackgroundScheduler(2)
+
+    async def boom() -> None:
+        raise KeyError("x")
+
+    scheduler.submit("k", boom)
+    with pytest.raises(KeyError):
+        scheduler.result("k")
+    scheduler.close()

@@ -1,0 +1,142 @@
+"""A request gate that keeps throughput near the runtime's rate limit without 429 storms.
+
+Three signals, strongest first:
+1. `Retry-After` on a 429 pauses *every* request until it has passed (the limit is per key, so
+   one case's 429 is everyone's).
+2. `X-RateLimit-Remaining` / `X-RateLimit-Reset` (sent on every response, API.md §1.1): the
+   runtime's limiter is a fixed window, so requests flow freely while the budget lasts and pause
+   until the reset once what remains is no more than what is already in flight.
+3. Without headers, AIMD: halve the rate on a 429, add a little back on each success.
+A fixed `rate` (requests/second) is an upper bound on all of that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+__all__ = ["AdaptiveLimiter", "retry_after_seconds"]
+
+Clock = Callable[[], float]
+
+# Keep a few requests of the window in reserve: clocks differ and other clients may share the key.
+_RESERVE = 1
+_MIN_RATE = 0.5
+_AIMD_STEP = 0.5
+_UNPACED_ABOVE = 1000.0
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP date), else `X-RateLimit-Reset`."""
+    now = time.time() if now is None else now
+    value = _header(headers, "retry-after")
+    if value is not None:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value) if value else None
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - now)
+    reset = _reset_epoch(headers)
+    return None if reset is None else max(0.0, reset - now)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _reset_epoch(headers: Mapping[str, str]) -> float | None:
+    value = _header(headers, "x-ratelimit-reset")
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        try:
+            # Some limiters send epoch seconds instead of an ISO date.
+            return float(value)
+        except ValueError:
+            return None
+
+
+class AdaptiveLimiter:
+    """Paces requests; implements the client's `RequestGate` protocol (acquire + observe)."""
+
+    def __init__(
+        self,
+        rate: float | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        self._ceiling = rate
+        self._rate: float | None = rate  # current pace; None = unpaced
+        self._clock = clock
+        self._wall = wall_clock
+        self._next_slot = 0.0  # monotonic time the next request may leave
+        self._paused_until = 0.0
+        self._in_flight = 0
+        self._lock = asyncio.Lock()
+        self.throttled = 0  # 429s seen (for reports and benchmarks)
+
+    @property
+    def rate(self) -> float | None:
+        """The current pace in requests/second (None when unpaced)."""
+        return self._rate
+
+    async def acquire(self) -> None:
+        """Wait until this request may be sent."""
+        async with self._lock:
+            now = self._clock()
+            start = max(now, self._paused_until, self._next_slot)
+            if self._rate:
+                self._next_slot = start + 1.0 / self._rate
+            self._in_flight += 1
+        delay = start - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        """Learn from a response: 429 pauses and slows down, headers tell the budget left."""
+        now = self._clock()
+        self._in_flight = max(0, self._in_flight - 1)
+        if status == 429:
+            self.throttled += 1
+            wait = retry_after_seconds(headers, self._wall())
+            self._paused_until = max(self._paused_until, now + (1.0 if wait is None else wait))
+            self._set_rate((self._rate or 10.0) / 2)
+            return
+        if self._budget_spent(headers):
+            return
+        if self._rate is not None and status < 400:
+            self._set_rate(self._rate + _AIMD_STEP)
+
+    def _budget_spent(self, headers: Mapping[str, str]) -> bool:
+        """Pause until the window resets when the requests in flight would use up the budget."""
+        remaining = _header(headers, "x-ratelimit-remaining")
+        reset = _reset_epoch(headers)
+        if remaining is None or reset is None:
+            return False
+        try:
+            left = int(remaining)
+        except ValueError:
+            return False
+        window = reset - self._wall()
+        if window <= 0 or left > self._in_flight + _RESERVE:
+            return False
+        self._paused_until = max(self._paused_until, self._clock() + window)
+        return True
+
+    def _set_rate(self, rate: float) -> None:
+        rate = max(_MIN_RATE, rate)
+        if self._ceiling:
+            rate = min(rate, self._ceiling)
+        # Additive increase back past the fixed ceiling (or far past any plausible limit) ends
+        # pacing: a rate that high only adds bookkeeping.
+        self._rate = None if not self._ceiling and rate > _UNPACED_ABOVE else rate
