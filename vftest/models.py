@@ -349,6 +349,7 @@ class ExpectationResult:
     line: int  # 1-based line in the suite file
     details: tuple[str, ...] = ()  # closest candidate, score, -/+ diff lines
     trace_index: int | None = None  # the trace that matched (or was closest)
+    summary: str = ""  # short reason for a report's first line, e.g. "closest was 0.62"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -399,6 +400,7 @@ class CaseResult:
     version: str = ""
     duration: float = 0.0
     contract_mode: Literal["fail", "warn", "off"] = "fail"
+    attempts: int = 1  # > 1 when infrastructure errors made the case rerun from a fresh user
 
     @property
     def violations(self) -> int:
