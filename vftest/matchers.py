@@ -685,7 +685,8 @@ def _match_variable(ve: VariableExpectation, variables: dict[str, Any]) -> Expec
     got = format_value(value) if is_set else "not set"
     details: list[str] = []
     if vm.op == "present":
-        ok = (value is not None) == bool(vm.value)
+        # `not: {present: true}` is the same as `present: false`.
+        ok = (value is not None) == (bool(vm.value) != vm.negate)
         if not ok:
             details.append(f"got {got}")
     elif not is_set:

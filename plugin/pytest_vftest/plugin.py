@@ -1,3 +1,151 @@
-"""pytest hooks of vftest (entry point `pytest11: vftest`)."""
+"""pytest hooks of vftest (entry point `pytest11: vftest`); the work lives in the other modules.
+
+Collection stays cheap and offline: suite files are matched by name and the node module is
+imported only when one is found. Cases are queued to the background scheduler when the run
+loop starts, in collection order, after `-k`, `-m`, `--lf` and friends have deselected.
+"""
 
 from __future__ import annotations
+
+import fnmatch
+from collections.abc import Generator, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_vftest.options import add_options, lookup
+from pytest_vftest.session import VftestSession, session_key
+
+_suite_errors = pytest.StashKey[list[str]]()
+_other_errors = pytest.StashKey[list[str]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register `--vftest-*` options and `vftest_*` ini keys."""
+    add_options(parser)
+    parser.addini(
+        "vftest_continue_on_suite_errors",
+        help="run the other files when only vftest suite files fail to collect (default true)",
+        type="bool",
+        default=True,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Create the run's (lazy) vftest state."""
+    config.stash[session_key] = VftestSession(config)
+    config.stash[_suite_errors] = []
+    config.stash[_other_errors] = []
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the background loop and any embedded runtime."""
+    if session_key in config.stash:
+        config.stash[session_key].close()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Collect files whose name matches `vftest_file_pattern`."""
+    patterns = str(lookup(parent.config, "file-pattern")).split()
+    if not any(fnmatch.fnmatch(file_path.name, pattern) for pattern in patterns):
+        return None
+    from pytest_vftest.nodes import SuiteFile
+
+    suite_file: SuiteFile = SuiteFile.from_parent(parent, path=file_path)
+    return suite_file
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    """Remember which collection errors come from suite files (see pytest_runtestloop)."""
+    report = yield
+    if report.failed:
+        from pytest_vftest.nodes import SuiteFile
+
+        kind = _suite_errors if isinstance(collector, SuiteFile) else _other_errors
+        collector.config.stash[kind].append(collector.nodeid)
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Let broken suite files not stop the others, then queue the selected cases."""
+    config = session.config
+    if (
+        config.stash[_suite_errors]
+        and not config.stash[_other_errors]
+        and config.getini("vftest_continue_on_suite_errors")
+    ):
+        # The broken files are still reported (and fail the run); the rest runs.
+        config.option.continue_on_collection_errors = True
+    if session.config.option.collectonly or hasattr(config, "workerinput"):
+        # Under xdist a worker learns its share item by item; see pytest_runtest_protocol.
+        return
+    _submit(config.stash[session_key], session.items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Under xdist, queue this worker's pending cases ahead of the one being run."""
+    config = item.config
+    if not hasattr(config, "workerinput"):
+        return
+    items = item.session.items
+    ahead = [items[i] for i in _xdist_pending_indices(config) if 0 <= i < len(items)]
+    _submit(config.stash[session_key], [item, *ahead])
+
+
+def _submit(vf: VftestSession, items: Iterable[pytest.Item]) -> None:
+    from pytest_vftest.nodes import CaseItem
+
+    for item in items:
+        if isinstance(item, CaseItem) and item.get_closest_marker("skip") is None:
+            vf.submit(item.nodeid, item.case, item.suite)
+
+
+def _xdist_pending_indices(config: pytest.Config) -> list[int]:
+    """Indices of the items xdist has queued to this worker (empty if it cannot tell).
+
+    xdist keeps them in `WorkerInteractor.torun`; it is not a public API, so any surprise
+    means "no look-ahead": cases then simply run one at a time in this worker.
+    """
+    for plugin in config.pluginmanager.get_plugins():
+        queue = getattr(plugin, "torun", None)
+        if type(plugin).__name__ == "WorkerInteractor" and queue is not None:
+            try:
+                with queue.lock() as pending:
+                    return [index for index in pending if isinstance(index, int)]
+            except Exception:
+                return []
+    return []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Show vftest's report (not a traceback) for infrastructure errors raised in setup."""
+    report = yield
+    from pytest_vftest.nodes import InfrastructureFailure
+
+    if call.excinfo is not None and isinstance(call.excinfo.value, InfrastructureFailure):
+        report.longrepr = call.excinfo.value.text
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line of vftest counts after pytest's own summary."""
+    vf = terminalreporter.config.stash.get(session_key, None)
+    if vf is None or not vf.results:
+        return
+    from vftest.report import render_summary
+
+    results = list(vf.results.values())
+    counts = {
+        "cases": len(results),
+        "passed": sum(r.outcome == "passed" for r in results),
+        "failed": sum(r.outcome == "failed" for r in results),
+        "errors": sum(r.outcome == "error" for r in results),
+        "contract_violations": sum(r.violations for r in results),
+        "throttled": vf.throttled,
+    }
+    terminalreporter.write_line(render_summary(counts))

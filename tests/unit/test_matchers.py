@@ -843,6 +843,18 @@ VARIABLES = {
         ),
         (var("missing", ValueMatch(op="present", value=False)), True, "missing is not set", ()),
         (
+            var("order", ValueMatch(op="present", value=True, negate=True)),
+            False,
+            "order is not set",
+            ('got "12345"',),
+        ),
+        (
+            var("missing", ValueMatch(op="present", value=True, negate=True)),
+            True,
+            "missing is not set",
+            (),
+        ),
+        (
             var("order", ValueMatch(op="present", value=False)),
             False,
             "order is not set",

@@ -1,0 +1,157 @@
+"""The one table of vftest's options: `--vftest-*` flags, `vftest_*` ini keys, `VFTEST_*` env.
+
+Precedence, strongest first: command line, environment, the suite file, the ini file, default.
+The API key is never an option: it is read from the environment variable the suite or
+`--vftest-api-key-env` names (default `VOICEFLOW_API_KEY`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+__all__ = ["OPTIONS", "Option", "add_options", "lookup", "lookup_with_source"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: flag `--vftest-<name>`, ini `vftest_<name>`, optional env variable."""
+
+    name: str
+    help: str
+    default: Any = None
+    convert: Callable[[str], Any] = str
+    choices: tuple[str, ...] | None = None
+    env: str | None = None
+    is_flag: bool = False
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag."""
+        return f"--vftest-{self.name}"
+
+    @property
+    def dest(self) -> str:
+        """The attribute name on `config.option` (and the ini key)."""
+        return "vftest_" + self.name.replace("-", "_")
+
+
+def _bool(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "url",
+        "base URL of the runtime (default: the suite's, else the embedded runtime)",
+        env="VFTEST_URL",
+    ),
+    Option(
+        "api", "API generation to use: v1, v2 or v4", choices=("v1", "v2", "v4"), env="VFTEST_API"
+    ),
+    Option(
+        "stream",
+        "use the streaming endpoints (v2, v4)",
+        convert=_bool,
+        is_flag=True,
+        env="VFTEST_STREAM",
+    ),
+    Option(
+        "env",
+        "environment / version alias (development, staging, production, an id)",
+        env="VFTEST_ENV",
+    ),
+    Option(
+        "project-id",
+        "Voiceflow project id (needed by v2 and v4 against a URL)",
+        env="VFTEST_PROJECT_ID",
+    ),
+    Option(
+        "api-key-env",
+        "name of the environment variable holding the API key",
+        default="VOICEFLOW_API_KEY",
+    ),
+    Option("timeout", "seconds per HTTP request", default=30.0, convert=float),
+    Option(
+        "concurrency",
+        "cases in flight at once in this process",
+        default=8,
+        convert=int,
+        env="VFTEST_CONCURRENCY",
+    ),
+    Option(
+        "rate",
+        "upper bound on requests per second (default: adapt to the runtime's limit)",
+        convert=float,
+        env="VFTEST_RATE",
+    ),
+    Option(
+        "reruns",
+        "rerun a case from a fresh user up to N times after an infrastructure error",
+        default=0,
+        convert=int,
+    ),
+    Option("contract", "contract for every suite: auto, v4, dm-1.1 or a path to an OpenAPI file"),
+    Option(
+        "contract-mode",
+        "what a contract violation does: fail, warn or off",
+        choices=("fail", "warn", "off"),
+    ),
+    Option(
+        "reset-after", "also reset the user's state after each case", convert=_bool, is_flag=True
+    ),
+    Option("file-pattern", "glob of suite file names", default="*.vftest.yaml *.vftest.yml"),
+)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option as a flag (group `vftest`) and as an ini key."""
+    group = parser.getgroup("vftest", "conversation tests for Voiceflow agents")
+    for option in OPTIONS:
+        env_note = f" [env {option.env}]" if option.env else ""
+        if option.is_flag:
+            group.addoption(
+                option.flag,
+                action="store_true",
+                default=None,
+                dest=option.dest,
+                help=option.help + env_note,
+            )
+        else:
+            group.addoption(
+                option.flag,
+                action="store",
+                default=None,
+                dest=option.dest,
+                type=option.convert,
+                choices=option.choices,
+                help=option.help + env_note,
+            )
+        parser.addini(option.dest, help=option.help, type="string", default=None)
+
+
+def lookup_with_source(config: pytest.Config, name: str) -> tuple[Any, str]:
+    """The value of option `name` and where it came from: cli, env, ini or default.
+
+    A suite file's own setting beats `ini` and `default` but not `cli` or `env`; callers use the
+    source to decide.
+    """
+    option = next(o for o in OPTIONS if o.name == name)
+    value = config.getoption(option.dest)
+    if value is not None:
+        return value, "cli"
+    if option.env and os.environ.get(option.env):
+        return option.convert(os.environ[option.env]), "env"
+    ini = config.getini(option.dest)
+    if ini not in (None, ""):
+        return option.convert(str(ini)), "ini"
+    return option.default, "default"
+
+
+def lookup(config: pytest.Config, name: str) -> Any:
+    """The value of option `name` (see `lookup_with_source` for precedence)."""
+    return lookup_with_source(config, name)[0]

@@ -1,0 +1,228 @@
+"""Run-wide state of the plugin: settings, scheduler, HTTP client, embedded runtimes, results.
+
+Embedded local runtimes start on first use, one per project file.
+
+Lives in `config.stash`; created lazily so collection (`--collect-only`) never needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+import httpx
+import pytest
+
+from pytest_vftest.options import lookup, lookup_with_source
+from vftest.client import ClientSettings
+from vftest.contract import Contract, load_contract
+from vftest.errors import ConfigError, ContractError, ProjectError, VftestError
+from vftest.limiter import AdaptiveLimiter
+from vftest.models import ApiGeneration, Case, CaseResult, ContractSettings, Suite
+from vftest.runner import AuthBreaker, CaseContext, new_run_id, run_case
+from vftest.scheduler import BackgroundScheduler
+
+if TYPE_CHECKING:
+    from vftest.runtime.server import RunningServer
+
+__all__ = ["VftestSession", "session_key"]
+
+# Any `VF.DM.` key opens the embedded runtime when it has none configured (docs/local-runtime.md);
+# this one is used when the user has no key in the environment.
+EMBEDDED_KEY = "VF.DM.000000000000000000000000.vftest-embedded"
+
+
+@dataclass
+class Target:
+    """A suite's resolved settings for one run."""
+
+    client: ClientSettings
+    contract_settings: ContractSettings
+    contract_mode: Literal["fail", "warn", "off"]
+    contract: Contract | None
+
+
+@dataclass
+class VftestSession:
+    """Everything the run shares; see module docstring."""
+
+    config: pytest.Config
+    run_id: str = field(default_factory=new_run_id)
+    breaker: AuthBreaker = field(default_factory=AuthBreaker)
+    results: dict[str, CaseResult] = field(default_factory=dict)
+    _scheduler: BackgroundScheduler | None = None
+    _http: httpx.AsyncClient | None = None
+    _limiter: AdaptiveLimiter | None = None
+    _servers: dict[str, RunningServer] = field(default_factory=dict)
+    _project_ids: dict[str, str] = field(default_factory=dict)
+    _targets: dict[str, Target | VftestError] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------------- scheduling
+
+    @property
+    def scheduler(self) -> BackgroundScheduler:
+        """The background loop, started on first use."""
+        if self._scheduler is None:
+            self._scheduler = BackgroundScheduler(int(lookup(self.config, "concurrency")))
+            self._limiter = AdaptiveLimiter(lookup(self.config, "rate"))
+            self._http = self._scheduler.call(_make_client())
+        return self._scheduler
+
+    def submit(self, nodeid: str, case: Case, suite: Suite) -> None:
+        """Queue a case to run in the background (no-op if already queued)."""
+        scheduler = self.scheduler
+        if scheduler.submitted(nodeid):
+            return
+        target = self.target_for(suite)
+
+        async def play() -> CaseResult | VftestError:
+            if isinstance(target, VftestError):
+                return target
+            assert self._http is not None
+            context = CaseContext(
+                client=target.client,
+                http=self._http,
+                run_id=self.run_id,
+                contract=target.contract,
+                contract_settings=target.contract_settings,
+                contract_mode=target.contract_mode,
+                gate=self._limiter,
+                breaker=self.breaker,
+                reruns=int(lookup(self.config, "reruns")),
+                reset_after=bool(lookup(self.config, "reset-after")),
+            )
+            return await run_case(case, suite, context)
+
+        scheduler.submit(nodeid, play)
+
+    def result(self, nodeid: str, case: Case, suite: Suite) -> CaseResult | VftestError:
+        """Wait for a case's result, running it now if it was not queued ahead."""
+        self.submit(nodeid, case, suite)
+        outcome: CaseResult | VftestError = self.scheduler.result(nodeid)
+        if isinstance(outcome, CaseResult):
+            self.results[nodeid] = outcome
+        return outcome
+
+    def close(self) -> None:
+        """Cancel pending cases, close the HTTP client, stop embedded runtimes."""
+        if self._scheduler is not None:
+            http = self._http
+            self._scheduler.close(http.aclose() if http is not None else None)
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+    @property
+    def throttled(self) -> int:
+        """How many 429 answers the limiter saw."""
+        return self._limiter.throttled if self._limiter else 0
+
+    # ----------------------------------------------------------------------- settings
+
+    def target_for(self, suite: Suite) -> Target | VftestError:
+        """Resolve (once per suite file) where and how its cases run."""
+        if suite.path not in self._targets:
+            try:
+                self._targets[suite.path] = self._resolve(suite)
+            except VftestError as error:
+                self._targets[suite.path] = error
+        return self._targets[suite.path]
+
+    def _pick(self, name: str, suite_value: Any) -> Any:
+        """Command line and environment beat the suite; the suite beats ini and defaults."""
+        value, source = lookup_with_source(self.config, name)
+        if source in ("cli", "env") or suite_value is None:
+            return value
+        return suite_value
+
+    def _resolve(self, suite: Suite) -> Target:
+        target = suite.target
+        api = ApiGeneration(self._pick("api", target.api.value))
+        stream = bool(self._pick("stream", target.stream or None))
+        environment = str(self._pick("env", target.environment))
+        url = self._pick("url", target.url)
+        project_id = self._pick("project-id", target.project_id)
+        key_env = self._pick("api-key-env", target.api_key_env)
+        api_key = os.environ.get(key_env) or None
+        if url is None:
+            if target.project is None:
+                raise ConfigError(
+                    f"{suite.path}: no runtime to talk to: give `target.url` or "
+                    "`target.project` in the suite, or --vftest-url"
+                )
+            url, local_project_id = self._embedded(target.project)
+            project_id = project_id or local_project_id
+            api_key = api_key or EMBEDDED_KEY
+        elif api_key is None:
+            raise ConfigError(
+                f"no API key: set the environment variable {key_env} (the key is read only from "
+                "the environment, never from a suite or the command line)"
+            )
+        if api in (ApiGeneration.V2, ApiGeneration.V4) and not project_id:
+            raise ConfigError(
+                f"{suite.path}: API {api.value} needs a project id: set `target.project_id` or "
+                "--vftest-project-id"
+            )
+        contract_spec = str(self._pick("contract", suite.contract.spec))
+        mode = cast(
+            Literal["fail", "warn", "off"], self._pick("contract-mode", suite.contract.on_violation)
+        )
+        contract = None
+        if mode != "off":
+            try:
+                contract = load_contract(_spec_path(contract_spec, suite), api)
+            except ContractError as error:
+                raise ConfigError(f"{suite.path}: contract: {error}") from error
+        client = ClientSettings(
+            base_url=str(url).rstrip("/"),
+            api=api,
+            stream=stream,
+            environment=environment,
+            project_id=project_id,
+            api_key=api_key,
+            timeout=float(lookup(self.config, "timeout")),
+        )
+        return Target(
+            client=client,
+            contract_settings=suite.contract,
+            contract_mode=mode,
+            contract=contract,
+        )
+
+    def _embedded(self, project_path: str) -> tuple[str, str]:
+        """Start (once) the local runtime for a project file; returns (url, project id)."""
+        if project_path not in self._servers:
+            from vftest.runtime.app import create_app
+            from vftest.runtime.options import RuntimeOptions
+            from vftest.runtime.project import load_project
+            from vftest.runtime.server import RunningServer
+
+            try:
+                project = load_project(project_path)
+            except ProjectError as error:
+                raise ConfigError(f"embedded runtime: {error}") from error
+            server = RunningServer(create_app(project, RuntimeOptions()))
+            server.start()
+            self._servers[project_path] = server
+            self._project_ids[project_path] = project.project_id
+        return self._servers[project_path].url, self._project_ids[project_path]
+
+
+def _spec_path(spec: str, suite: Suite) -> str:
+    """A contract path in a suite is relative to the suite file."""
+    if spec in ("auto", "v4", "dm-1.1"):
+        return spec
+    path = Path(spec)
+    return str(path if path.is_absolute() else Path(suite.path).parent / path)
+
+
+async def _make_client() -> httpx.AsyncClient:
+    # Created on the scheduler's loop: an AsyncClient belongs to the loop that uses it.
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=64)
+    )
+
+
+session_key = pytest.StashKey[VftestSession]()

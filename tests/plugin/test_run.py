@@ -1,0 +1,116 @@
+"""Running suites through pytest against the embedded local runtime (real loopback sockets).
+
+These run pytest in a subprocess: in-process runs restore `sys.modules` between runs, which
+re-imports httpcore under an httpx that cached the old exception classes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CANARY = "VF.DM.000000000000000000000000.canary-secret-1f2e3d"
+
+PASSING = """\
+name: pizza
+target: {project: pizza.vfr, api: %(api)s%(stream)s}
+cases:
+  - name: order a large pizza
+    tags: [smoke]
+    turns:
+      - launch:
+        expect:
+          - text: "Welcome to Pizza Place, friend!"
+          - choice: [Order a pizza, See the menu]
+      - text: "i want a large pizza"
+        mode: exact
+        expect:
+          - text: {similar: "Great, one large pizza coming up!", threshold: 0.9}
+          - card: {description: {contains: large}}
+          - visual: {image: {regex: 'oven\\.gif$'}}
+          - custom: {name: Pay Credit Card, payload: {amount: large}}
+          - text: {contains: Enjoy}
+          - end: true
+        expect_variables:
+          size: large
+  - name: menu button
+    turns:
+      - launch:
+      - button: See the menu
+        expect:
+          - carousel: {count: 2}
+          - choice: {buttons: [See the menu], match: subset}
+"""
+
+FAILING = """\
+name: pizza
+target: {project: pizza.vfr}
+cases:
+  - name: wrong welcome
+    turns:
+      - launch:
+        expect:
+          - text: {similar: "Welcome to Burger Barn, friend!", threshold: 0.95}
+          - choice: [Order a pizza, See the menu]
+"""
+
+
+@pytest.mark.parametrize(
+    ("api", "stream"), [("v1", ""), ("v2", ""), ("v2", ", stream: true"), ("v4", ""), ("v4", ", stream: true")]
+)
+def test_example_conversation_passes_over_every_api_generation(
+    pytester: pytest.Pytester, pizza: Path, api: str, stream: str
+) -> None:
+    pytester.makefile(".vftest.yaml", pizza=PASSING % {"api": api, "stream": stream})
+    result = pytester.runpytest_subprocess("-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["vftest: 2 cases, 2 passed*"])
+
+
+def test_failure_report_is_readable(pytester: pytest.Pytester, pizza: Path) -> None:
+    pytester.makefile(".vftest.yaml", pizza=FAILING)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*turn 1 of 1*",
+            "pizza.vftest.yaml:8: case 'wrong welcome'",
+            "*FAIL expect[[]0]  text ~ \"Welcome to Burger Barn, friend!\" (similarity >= 0.95)",
+            "*closest: trace #0 (text), similarity 0.71",
+            "*- Welcome to Burger Barn, friend!",
+            "*+ Welcome to Pizza Place, friend!",
+            "*ok   expect[[]1]  choice*",
+            "*received 3 traces*",
+            "*rerun*pizza.vftest.yaml::wrong welcome*",
+            "FAILED pizza.vftest.yaml::wrong welcome - turn 1 of 1*",
+        ]
+    )
+
+
+def test_unreachable_runtime_is_an_error_not_a_failure(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEFLOW_API_KEY", CANARY)
+    pytester.makefile(
+        ".vftest.yaml",
+        down="cases:\n  - name: c\n    turns:\n      - launch:\n",
+    )
+    # port 9 (discard) is closed on loopback: connection refused
+    result = pytester.runpytest_subprocess("--vftest-url", "http://127.0.0.1:9", "--vftest-timeout", "2")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*infrastructure error*"])
+    assert CANARY not in result.stdout.str() + result.stderr.str()
+
+
+def test_api_key_never_appears_in_output(
+    pytester: pytest.Pytester, pizza: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEFLOW_API_KEY", CANARY)
+    pytester.makefile(".vftest.yaml", pizza=FAILING)
+    result = pytester.runpytest_subprocess("-vv", "--junitxml=report.xml")
+    result.assert_outcomes(failed=1)
+    everything = result.stdout.str() + result.stderr.str()
+    everything += (pytester.path / "report.xml").read_text()
+    assert CANARY not in everything
+    assert "canary-secret" not in everything

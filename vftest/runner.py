@@ -1,0 +1,307 @@
+"""Play one case: a fresh user, state reset, turns in order, expectations and contract checked.
+
+The conversation stops at the first failing turn (later turns depend on its state), but every
+expectation of that turn is reported. Infrastructure faults end the case as an *error*; an
+authentication fault also trips a breaker so the remaining cases do not hammer the runtime.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any, Literal, TypeVar, cast
+
+import httpx
+
+from vftest.actions import ButtonNotFound, build_action
+from vftest.capture import CaptureError, extract
+from vftest.client import ClientSettings, Conversation, RequestGate, open_conversation
+from vftest.contract import Contract, check_traces
+from vftest.errors import AuthError, InfrastructureError
+from vftest.matchers import match_turn, match_variables
+from vftest.models import (
+    Case,
+    CaseResult,
+    ContractSettings,
+    Exchange,
+    ExpectationResult,
+    Outcome,
+    Suite,
+    Trace,
+    Turn,
+    TurnResult,
+    Violation,
+)
+from vftest.redact import redact
+from vftest.templating import TemplateError, render
+
+__all__ = ["AuthBreaker", "CaseContext", "make_user_id", "new_run_id", "run_case"]
+
+ContractMode = Literal["fail", "warn", "off"]
+T = TypeVar("T")
+
+
+def new_run_id() -> str:
+    """A short id shared by every user id of one run (find a run's sessions in transcripts)."""
+    return secrets.token_hex(3)
+
+
+def make_user_id(run_id: str, case_name: str) -> str:
+    """`vftest-<run>-<case-slug>-<random>`: unique per run and case, readable in transcripts."""
+    slug = re.sub(r"[^a-z0-9]+", "-", case_name.casefold()).strip("-")[:40].rstrip("-")
+    return f"vftest-{run_id}-{slug or 'case'}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class AuthBreaker:
+    """Remembers the first authentication failure so later cases fail fast with it."""
+
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseContext:
+    """Everything a case needs to run that is not in the suite file."""
+
+    client: ClientSettings
+    http: httpx.AsyncClient
+    run_id: str
+    contract: Contract | None
+    contract_settings: ContractSettings
+    contract_mode: ContractMode = "fail"
+    gate: RequestGate | None = None
+    breaker: AuthBreaker = field(default_factory=AuthBreaker)
+    reruns: int = 0  # infrastructure errors: replay the whole case from a fresh user
+    reset_after: bool = False
+    conversation_factory: Callable[..., Conversation] = open_conversation
+
+
+async def run_case(case: Case, suite: Suite, context: CaseContext) -> CaseResult:
+    """Run `case`, rerunning it from a fresh user after an infrastructure error if allowed."""
+    attempts = 0
+    while True:
+        attempts += 1
+        result = await _run_once(case, suite, context, attempts)
+        if (
+            result.outcome != "error"
+            or attempts > context.reruns
+            or context.breaker.message is not None
+        ):
+            return result
+
+
+async def _run_once(case: Case, suite: Suite, context: CaseContext, attempt: int) -> CaseResult:
+    user_id = make_user_id(context.run_id, case.name)
+    started = time.perf_counter()
+    turns: list[TurnResult] = []
+    secrets_to_hide = [context.client.api_key] if context.client.api_key else []
+
+    def finish(outcome: Outcome, error: str | None = None, kind: str | None = None) -> CaseResult:
+        return CaseResult(
+            case=case,
+            suite=suite,
+            user_id=user_id,
+            outcome=outcome,
+            turns=tuple(turns),
+            error=redact(error, secrets_to_hide) if error else None,
+            error_kind=kind,
+            version=context.client.environment,
+            duration=time.perf_counter() - started,
+            contract_mode=context.contract_mode,
+            attempts=attempt,
+        )
+
+    if context.breaker.message is not None:
+        return finish("error", f"not run: {context.breaker.message}", AuthError.kind)
+
+    conversation = context.conversation_factory(context.client, user_id, context.http, context.gate)
+    try:
+        variables = {**suite.variables, **case.variables}
+        await conversation.start(variables)
+        values = {name: _as_text(value) for name, value in variables.items()}
+        outcome = await _play_turns(case, conversation, context, turns, values)
+        if context.reset_after:
+            await conversation.reset()
+        return finish(outcome)
+    except AuthError as error:
+        context.breaker.message = str(error)
+        return finish("error", str(error), error.kind)
+    except InfrastructureError as error:
+        return finish("error", str(error), error.kind)
+    finally:
+        await _close_quietly(conversation.close)
+
+
+async def _close_quietly(close: Callable[[], Awaitable[None]]) -> None:
+    # The verdict is already made; a failed cleanup must not turn it into an error.
+    with contextlib.suppress(InfrastructureError):
+        await close()
+
+
+async def _play_turns(
+    case: Case,
+    conversation: Conversation,
+    context: CaseContext,
+    turns: list[TurnResult],
+    values: dict[str, str],
+) -> Outcome:
+    previous: list[Trace] = []
+    for turn in case.turns:
+        result = await _play_turn(turn, conversation, context, previous, values)
+        turns.append(result)
+        if not result.ok or (result.violations and context.contract_mode == "fail"):
+            return "failed"
+        previous = result.exchange.traces if result.exchange else []
+    return "passed"
+
+
+async def _play_turn(
+    turn: Turn,
+    conversation: Conversation,
+    context: CaseContext,
+    previous: list[Trace],
+    values: dict[str, str],
+) -> TurnResult:
+    try:
+        request = build_action(turn.action, previous, values)
+    except (ButtonNotFound, TemplateError) as problem:
+        return _unsent(turn, None, "action", str(problem))
+
+    if context.contract is not None and context.contract_mode != "off":
+        action_violations = context.contract.validate_action(request)
+        if action_violations:
+            return _unsent(
+                turn,
+                request,
+                "action",
+                "the action violates the contract and was not sent",
+                violations=tuple(action_violations),
+            )
+
+    exchange = await conversation.send(request, variables=turn.set_variables or None)
+    turn = _with_values(turn, values)
+    expectations = list(match_turn(turn, exchange.traces))
+    violations = _check_contract(exchange, context)
+
+    variables: dict[str, Any] | None = None
+    if turn.expect_variables or any(capture.variable for capture in turn.capture):
+        variables = await conversation.read_variables()
+        expectations.extend(match_variables(turn, variables))
+    expectations.extend(_capture(turn, exchange.traces, variables, values))
+    return TurnResult(
+        turn=turn,
+        request=request,
+        exchange=exchange,
+        expectations=tuple(expectations),
+        violations=violations,
+        variables=variables,
+    )
+
+
+def _check_contract(exchange: Exchange, context: CaseContext) -> tuple[Violation, ...]:
+    if context.contract is None or context.contract_mode == "off":
+        return ()
+    traces = _wire_traces(exchange)
+    violations, _warnings = check_traces(
+        context.contract, traces, context.contract_settings, start=0
+    )
+    return tuple(violations)
+
+
+def _wire_traces(exchange: Exchange) -> list[Trace]:
+    """The traces as the runtime sent them: assembled completions are swapped for their chunks."""
+    if not exchange.completion_chunks:
+        return exchange.traces
+    kept = [trace for trace in exchange.traces if trace.get("type") != "completion"]
+    return kept + list(exchange.completion_chunks)
+
+
+def _capture(
+    turn: Turn,
+    traces: list[Trace],
+    variables: dict[str, Any] | None,
+    values: dict[str, str],
+) -> list[ExpectationResult]:
+    results = []
+    for capture in turn.capture:
+        where = f"capture.{capture.name}"
+        try:
+            values[capture.name] = extract(
+                capture, traces, variables, hidden_types=turn.hidden_types
+            )
+        except CaptureError as problem:
+            results.append(
+                ExpectationResult(
+                    ok=False,
+                    label=f"capture {capture.name}",
+                    where=where,
+                    line=capture.location.line,
+                    details=(problem.reason,),
+                )
+            )
+    return results
+
+
+def _unsent(
+    turn: Turn,
+    request: Any,
+    where: str,
+    problem: str,
+    *,
+    violations: tuple[Violation, ...] = (),
+) -> TurnResult:
+    failure = ExpectationResult(
+        ok=False,
+        label=f"{turn.action.kind} action could not be sent",
+        where=where,
+        line=turn.location.line,
+        details=(problem,),
+    )
+    return TurnResult(
+        turn=turn, request=request, exchange=None, expectations=(failure,), violations=violations
+    )
+
+
+def _with_values(turn: Turn, values: dict[str, str]) -> Turn:
+    """The turn with `{{name}}` filled in throughout its expectations."""
+    try:
+        return replace(
+            turn,
+            expect=_filled(turn.expect, values),
+            absent=_filled(turn.absent, values),
+            expect_variables=_filled(turn.expect_variables, values),
+        )
+    except TemplateError:
+        # The loader checks every name; a capture that failed is already reported as such.
+        return turn
+
+
+def _filled(value: T, values: dict[str, str]) -> T:
+    """Fill templates in strings of a frozen model tree; unchanged parts stay the same objects."""
+    filled: Any
+    if isinstance(value, str):
+        filled = render(value, values) if "{{" in value else value
+    elif isinstance(value, tuple):
+        items = tuple(_filled(item, values) for item in value)
+        filled = value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    elif isinstance(value, dict | list):
+        filled = render(value, values)
+    elif is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for spec in fields(value):
+            current = getattr(value, spec.name)
+            new = _filled(current, values)
+            if new is not current:
+                changes[spec.name] = new
+        filled = replace(value, **changes) if changes else value
+    else:
+        filled = value
+    return cast(T, filled)
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
