@@ -8,6 +8,7 @@ loop starts, in collection order, after `-k`, `-m`, `--lf` and friends have dese
 from __future__ import annotations
 
 import fnmatch
+from collections import Counter
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
@@ -140,12 +141,20 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     from vftest.report import render_summary
 
     results = list(vf.results.values())
+    # pytest's vocabulary: an xfail case that failed is "xfailed", one that passed "xpassed".
+    outcomes = Counter(
+        ("x" + r.outcome if r.outcome in ("passed", "failed") else r.outcome)
+        if r.case.xfail is not None
+        else r.outcome
+        for r in results
+    )
     counts = {
         "cases": len(results),
-        "passed": sum(r.outcome == "passed" for r in results),
-        "failed": sum(r.outcome == "failed" for r in results),
-        "errors": sum(r.outcome == "error" for r in results),
-        "contract_violations": sum(r.violations for r in results),
-        "throttled": vf.throttled,
+        "passed": outcomes["passed"],
+        "failed": outcomes["failed"],
+        "xfailed": outcomes["xfailed"],
+        "xpassed": outcomes["xpassed"],
+        "errors": outcomes["error"],
+        "violations": sum(r.violations for r in results),
     }
     terminalreporter.write_line(render_summary(counts))
