@@ -63,9 +63,8 @@ class SuiteProblem:
 
     def __str__(self) -> str:
         location = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{location}: {self.where}: {self.message}" if self.where else (
-            f"{location}: {self.message}"
-        )
+        where = f"{self.where}: " if self.where else ""
+        return f"{location}: {where}{self.message}"
 
 
 class SuiteError(VftestError):

@@ -52,7 +52,9 @@ def test_collect_only_needs_no_api_key_and_no_network(
 def test_tags_are_registered_markers(pytester: pytest.Pytester) -> None:
     pytester.makefile(".vftest.yaml", orders=SUITE)
     result = pytester.runpytest("--collect-only", "-q", "--strict-markers", "-m", "smoke")
-    result.stdout.fnmatch_lines(["orders.vftest.yaml::welcome", "1/2 tests collected (1 deselected)*"])
+    result.stdout.fnmatch_lines(
+        ["orders.vftest.yaml::welcome", "1/2 tests collected (1 deselected)*"]
+    )
 
 
 def test_k_selects_by_case_name(pytester: pytest.Pytester) -> None:
@@ -70,7 +72,8 @@ def test_broken_suite_is_a_collection_error_and_other_files_still_run(
     result.stdout.fnmatch_lines(
         [
             "*ERROR collecting broken.vftest.yaml*",
-            "broken.vftest.yaml:5: cases[[]0].turns[[]0]: unknown key 'expectt'; did you mean 'expect'?",
+            "broken.vftest.yaml:5: cases[[]0].turns[[]0]: "
+            "unknown key 'expectt'; did you mean 'expect'?",
         ]
     )
     result.assert_outcomes(passed=1, errors=1)

@@ -57,7 +57,8 @@ cases:
 
 
 @pytest.mark.parametrize(
-    ("api", "stream"), [("v1", ""), ("v2", ""), ("v2", ", stream: true"), ("v4", ""), ("v4", ", stream: true")]
+    ("api", "stream"),
+    [("v1", ""), ("v2", ""), ("v2", ", stream: true"), ("v4", ""), ("v4", ", stream: true")],
 )
 def test_example_conversation_passes_over_every_api_generation(
     pytester: pytest.Pytester, pizza: Path, api: str, stream: str
@@ -76,7 +77,7 @@ def test_failure_report_is_readable(pytester: pytest.Pytester, pizza: Path) -> N
         [
             "*turn 1 of 1*",
             "pizza.vftest.yaml:8: case 'wrong welcome'",
-            "*FAIL expect[[]0]  text ~ \"Welcome to Burger Barn, friend!\" (similarity >= 0.95)",
+            '*FAIL expect[[]0]  text ~ "Welcome to Burger Barn, friend!" (similarity >= 0.95)',
             "*closest: trace #0 (text), similarity 0.71",
             "*- Welcome to Burger Barn, friend!",
             "*+ Welcome to Pizza Place, friend!",
@@ -97,7 +98,9 @@ def test_unreachable_runtime_is_an_error_not_a_failure(
         down="cases:\n  - name: c\n    turns:\n      - launch:\n",
     )
     # port 9 (discard) is closed on loopback: connection refused
-    result = pytester.runpytest_subprocess("--vftest-url", "http://127.0.0.1:9", "--vftest-timeout", "2")
+    result = pytester.runpytest_subprocess(
+        "--vftest-url", "http://127.0.0.1:9", "--vftest-timeout", "2"
+    )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*infrastructure error*"])
     assert CANARY not in result.stdout.str() + result.stderr.str()

@@ -64,7 +64,8 @@ def test_button_not_offered_names_what_was_offered() -> None:
     with pytest.raises(ButtonNotFound) as info:
         build_action(Action(kind="button", label="Pay now"), launch_traces(), {})
     assert str(info.value) == (
-        'no button "Pay now" in the previous turn\'s traces; offered: "Order a pizza", "See the menu"'
+        'no button "Pay now" in the previous turn\'s traces; '
+        'offered: "Order a pizza", "See the menu"'
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 
 import pytest
@@ -53,9 +54,8 @@ def test_cancel_pending_stops_queued_and_running_cases() -> None:
     for n in range(4):
         scheduler.submit(n, slow(n))
     assert scheduler.cancel_pending() == 4
-    with pytest.raises(Exception) as info:
+    with pytest.raises(concurrent.futures.CancelledError):
         scheduler.result(0)
-    assert type(info.value).__name__ == "CancelledError"
     scheduler.close()
     assert finished == []
 
