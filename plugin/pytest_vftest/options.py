@@ -105,6 +105,12 @@ OPTIONS: tuple[Option, ...] = (
         "reset-after", "also reset the user's state after each case", convert=_bool, is_flag=True
     ),
     Option("file-pattern", "glob of suite file names", default="*.vftest.yaml *.vftest.yml"),
+    Option(
+        "shard",
+        "run only shard K of N (e.g. 2/4): split the selected tests across CI "
+        "machines by a stable hash of their node ids",
+        env="VFTEST_SHARD",
+    ),
 )
 
 

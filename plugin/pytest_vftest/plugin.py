@@ -8,6 +8,7 @@ loop starts, in collection order, after `-k`, `-m`, `--lf` and friends have dese
 from __future__ import annotations
 
 import fnmatch
+import zlib
 from collections import Counter
 from collections.abc import Generator, Iterable
 from pathlib import Path
@@ -67,6 +68,33 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
         kind = _suite_errors if isinstance(collector, SuiteFile) else _other_errors
         collector.config.stash[kind].append(collector.nodeid)
     return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With `--vftest-shard K/N`, keep only this machine's share of the tests."""
+    shard = lookup(config, "shard")
+    if not shard:
+        return
+    index, count = parse_shard(str(shard))
+    keep, drop = [], []
+    for item in items:
+        # crc32, not hash(): the split must be the same on every machine and every run.
+        mine = zlib.crc32(item.nodeid.encode()) % count == index - 1
+        (keep if mine else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`"2/4"` -> (2, 4); anything else is a usage error."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        index = count = 0
+    if not 1 <= index <= count:
+        raise pytest.UsageError(f"--vftest-shard wants K/N with 1 <= K <= N, got {text!r}")
+    return index, count
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -91,3 +91,24 @@ def test_case_line_is_reported_as_location(pytester: pytest.Pytester) -> None:
     pytester.makefile(".vftest.yaml", orders=SUITE)
     items, _ = pytester.inline_genitems()
     assert [item.location[1] for item in items] == [4, 10]  # 0-based lines of `- name:`
+
+
+def test_shards_partition_the_cases_across_machines(pytester: pytest.Pytester) -> None:
+    body = "cases:\n" + "".join(
+        f"  - name: case {n}\n    turns:\n      - launch:\n" for n in range(20)
+    )
+    pytester.makefile(".vftest.yaml", many="target: {url: 'http://127.0.0.1:9'}\n" + body)
+    shards = []
+    for k in (1, 2, 3):
+        result = pytester.runpytest("--collect-only", "-q", f"--vftest-shard={k}/3")
+        shards.append({line for line in result.stdout.lines if "::case" in line})
+    assert all(shards), "every shard gets some of 20 cases"
+    assert set.union(*shards) == {f"many.vftest.yaml::case {n}" for n in range(20)}
+    assert sum(len(s) for s in shards) == 20  # disjoint
+
+
+def test_bad_shard_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".vftest.yaml", orders=SUITE)
+    result = pytester.runpytest("--collect-only", "--vftest-shard=4/3")
+    result.stderr.fnmatch_lines(["*--vftest-shard wants K/N with 1 <= K <= N, got '4/3'*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
