@@ -13,3 +13,8 @@ DATA = Path(__file__).parent / "data"
 def data_dir() -> Path:
     """The folder of test data copied into the repo (see tests/data/PROVENANCE.md)."""
     return DATA
+
+
+# tests/data holds broken and example suites as *data*: the loader tests read them; the
+# plugin must not collect them as this project's own tests.
+collect_ignore_glob = ["data/*"]
