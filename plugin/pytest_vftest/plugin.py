@@ -76,7 +76,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not shard:
         return
     index, count = parse_shard(str(shard))
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         # crc32, not hash(): the split must be the same on every machine and every run.
         mine = zlib.crc32(item.nodeid.encode()) % count == index - 1
