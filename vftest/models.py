@@ -12,9 +12,9 @@ from enum import StrEnum
 from typing import Any, Literal
 
 __all__ = [
-    "ApiGeneration",
     "Action",
     "ActionKind",
+    "ApiGeneration",
     "ButtonMatch",
     "ButtonsMatch",
     "Capture",
