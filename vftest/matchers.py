@@ -16,6 +16,7 @@ from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent
 
 from vftest.models import (
+    WIRE_TYPE_OF_KIND,
     ButtonMatch,
     ButtonsMatch,
     CardMatch,
@@ -32,7 +33,6 @@ from vftest.models import (
 from vftest.textmatch import describe, format_score, match_text, one_line, quote
 
 __all__ = [
-    "DEFAULT_TRACE_TYPES",
     "TraceVerdict",
     "describe_button",
     "describe_expectation",
@@ -45,18 +45,6 @@ __all__ = [
     "visible",
 ]
 
-DEFAULT_TRACE_TYPES: dict[str, str] = {
-    "text": "text",
-    "speak": "speak",
-    "completion": "completion",
-    "choice": "choice",
-    "card": "cardV2",
-    "carousel": "carousel",
-    "visual": "visual",
-    "end": "end",
-    "no_reply": "no-reply",
-}
-"""Wire type of each expectation kind, used when the loader left `trace_type` unset."""
 
 MAX_VALUE = 80  # characters of a JSON value quoted in a detail line
 MAX_FOUND = 3  # forbidden traces listed for one absent item
@@ -371,7 +359,7 @@ def _describe_carousel(cm: CarouselMatch) -> str:
 def _expected_type(exp: TraceExpectation) -> str | None:
     if exp.trace_type is not None:
         return exp.trace_type
-    return DEFAULT_TRACE_TYPES.get(exp.kind)
+    return WIRE_TYPE_OF_KIND.get(exp.kind)
 
 
 def match_trace(exp: TraceExpectation, trace: Trace) -> TraceVerdict:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 __all__ = [
+    "WIRE_TYPE_OF_KIND",
     "Action",
     "ActionKind",
     "ApiGeneration",
@@ -207,6 +208,20 @@ ExpectationKind = Literal[
     "no_reply",
     "trace",
 ]
+
+
+WIRE_TYPE_OF_KIND: dict[str, str] = {
+    "text": "text",
+    "speak": "speak",
+    "completion": "completion",
+    "choice": "choice",
+    "card": "cardV2",
+    "carousel": "carousel",
+    "visual": "visual",
+    "end": "end",
+    "no_reply": "no-reply",
+}
+"""The trace type each built-in expectation kind matches (`custom`/`trace` name their own)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

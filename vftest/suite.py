@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from vftest.errors import SuiteError, SuiteProblem
 from vftest.models import (
+    WIRE_TYPE_OF_KIND,
     Action,
     ApiGeneration,
     ButtonMatch,
@@ -54,18 +55,6 @@ Data = dict[str, Any]
 
 ACTION_KEYS = ("launch", "text", "button", "intent", "event", "no_reply", "action")
 TEXT_OPERATORS = ("equals", "contains", "regex", "similar", "any_of", "not")
-# Expectation type key -> the wire type of the trace it matches.
-TRACE_TYPES: dict[str, str | None] = {
-    "text": "text",
-    "speak": "speak",
-    "completion": "completion",
-    "choice": "choice",
-    "card": "cardV2",
-    "carousel": "carousel",
-    "visual": "visual",
-    "end": "end",
-    "no_reply": "no-reply",
-}
 SPEC_NAMES = ("auto", "v4", "dm-1.1")
 SKIP_REASON = "skipped in the suite"
 XFAIL_REASON = "expected to fail (xfail in the suite)"
@@ -698,7 +687,7 @@ class _Builder:
         value = item[kind]
         payload = item.get("payload")
         fields: dict[str, Any] = {}
-        trace_type = TRACE_TYPES.get(kind)
+        trace_type = WIRE_TYPE_OF_KIND.get(kind)
         if kind in ("text", "speak", "completion"):
             fields["text"] = self.text(value)
         elif kind == "choice":
