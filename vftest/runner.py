@@ -205,9 +205,13 @@ async def _play_turn(
 def _check_contract(exchange: Exchange, context: CaseContext) -> tuple[Violation, ...]:
     if context.contract is None or context.contract_mode == "off":
         return ()
-    traces = _wire_traces(exchange)
+    settings = context.contract_settings
+    if settings.on_violation != context.contract_mode:
+        # contract_mode is the effective one (command line over suite); check_traces reads
+        # on_violation, so they must agree.
+        settings = replace(settings, on_violation=context.contract_mode)
     violations, _warnings = check_traces(
-        context.contract, traces, context.contract_settings, start=0
+        context.contract, _wire_traces(exchange), settings, start=0
     )
     return tuple(violations)
 

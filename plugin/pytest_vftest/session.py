@@ -8,7 +8,7 @@ Lives in `config.stash`; created lazily so collection (`--collect-only`) never n
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -186,7 +186,8 @@ class VftestSession:
         )
         return Target(
             client=client,
-            contract_settings=suite.contract,
+            # The effective mode (command line over suite) is the one check_traces must see.
+            contract_settings=replace(suite.contract, on_violation=mode),
             contract_mode=mode,
             contract=contract,
         )
