@@ -92,15 +92,18 @@ class AdaptiveLimiter:
 
     async def acquire(self) -> None:
         """Wait until this request may be sent."""
-        async with self._lock:
-            now = self._clock()
-            start = max(now, self._paused_until, self._next_slot)
-            if self._rate:
-                self._next_slot = start + 1.0 / self._rate
-            self._in_flight += 1
-        delay = start - now
-        if delay > 0:
-            await asyncio.sleep(delay)
+        while True:
+            async with self._lock:
+                now = self._clock()
+                start = max(now, self._paused_until, self._next_slot)
+                if start <= now:
+                    if self._rate:
+                        self._next_slot = now + 1.0 / self._rate
+                    # Counted only once it leaves: waiting requests use none of the budget.
+                    self._in_flight += 1
+                    return
+            # Re-checked after the sleep: a 429 seen meanwhile may have moved the pause.
+            await asyncio.sleep(start - now)
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Learn from a response: 429 pauses and slows down, headers tell the budget left."""
@@ -110,7 +113,9 @@ class AdaptiveLimiter:
             self.throttled += 1
             wait = retry_after_seconds(headers, self._wall())
             self._paused_until = max(self._paused_until, now + (1.0 if wait is None else wait))
-            self._set_rate((self._rate or 10.0) / 2)
+            if _header(headers, "x-ratelimit-remaining") is None:
+                # No budget headers to pace by: fall back to AIMD.
+                self._set_rate((self._rate or 10.0) / 2)
             return
         if self._budget_spent(headers):
             return

@@ -35,12 +35,14 @@ def test_429_pauses_everyone_for_retry_after_and_halves_the_rate(
 
     async def fake_sleep(delay: float) -> None:
         slept.append(delay)
+        clock.now += delay
 
     monkeypatch.setattr("vftest.limiter.asyncio.sleep", fake_sleep)
     asyncio.run(limiter.acquire())
     asyncio.run(limiter.acquire())
-    # first waits out Retry-After, second is paced 1/rate after it
-    assert slept == [pytest.approx(3.0), pytest.approx(3.2)]
+    # first waits out Retry-After, second is paced 1/rate (5/s) after it
+    assert slept == [pytest.approx(3.0), pytest.approx(0.2)]
+    assert limiter._in_flight == 2
 
 
 def test_spent_budget_pauses_until_reset_instead_of_collecting_429s() -> None:
@@ -61,3 +63,31 @@ def test_success_after_throttling_adds_rate_back_up_to_the_ceiling() -> None:
     for _ in range(10):
         limiter.observe(200, {})
     assert limiter.rate == 6.0
+
+
+def test_waiting_requests_do_not_count_against_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter(clock=clock, wall_clock=clock)
+    reset = "1970-01-01T00:16:50.000Z"  # epoch 1010 = 10 s after "now"
+
+    async def fake_sleep(delay: float) -> None:
+        clock.now += delay
+
+    monkeypatch.setattr("vftest.limiter.asyncio.sleep", fake_sleep)
+    asyncio.run(limiter.acquire())  # one request out
+    # three remaining with one in flight: not spent, no pause
+    limiter.observe(200, {"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": reset})
+    assert limiter._paused_until == 0.0
+
+
+def test_429_with_budget_headers_pauses_without_slowing_down() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter(clock=clock, wall_clock=clock)
+    headers = {
+        "Retry-After": "2",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": "1970-01-01T00:16:42.000Z",
+    }
+    limiter.observe(429, headers)
+    assert limiter.rate is None  # the headers say when budget returns: no AIMD penalty
+    assert limiter._paused_until == 1002.0
