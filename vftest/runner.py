@@ -21,7 +21,7 @@ from vftest.actions import ButtonNotFound, build_action
 from vftest.capture import CaptureError, extract
 from vftest.client import ClientSettings, Conversation, RequestGate, open_conversation
 from vftest.contract import Contract, check_traces
-from vftest.errors import AuthError, InfrastructureError
+from vftest.errors import AuthError, ConfigError, InfrastructureError, VftestError
 from vftest.matchers import match_turn, match_variables
 from vftest.models import (
     Case,
@@ -127,11 +127,15 @@ async def _run_once(case: Case, suite: Suite, context: CaseContext, attempt: int
         if context.reset_after:
             await conversation.reset()
         return finish(outcome)
-    except AuthError as error:
+    except (AuthError, ConfigError) as error:
+        # Every other case against this target would meet the same refusal: stop sending.
         context.breaker.message = str(error)
-        return finish("error", str(error), error.kind)
+        return finish("error", str(error), getattr(error, "kind", "config"))
     except InfrastructureError as error:
         return finish("error", str(error), error.kind)
+    except VftestError as error:
+        # The runtime rejected what this case sent (a 4xx): not the agent's answer, an error.
+        return finish("error", str(error), "request")
     finally:
         await _close_quietly(conversation.close)
 

@@ -42,6 +42,8 @@ class Target:
     contract_settings: ContractSettings
     contract_mode: Literal["fail", "warn", "off"]
     contract: Contract | None
+    # Per target: one suite's refused key or wrong URL must not stop another suite's cases.
+    breaker: AuthBreaker = field(default_factory=AuthBreaker)
 
 
 @dataclass
@@ -50,7 +52,6 @@ class VftestSession:
 
     config: pytest.Config
     run_id: str = field(default_factory=new_run_id)
-    breaker: AuthBreaker = field(default_factory=AuthBreaker)
     results: dict[str, CaseResult] = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
     _http: httpx.AsyncClient | None = None
@@ -89,7 +90,7 @@ class VftestSession:
                 contract_settings=target.contract_settings,
                 contract_mode=target.contract_mode,
                 gate=self._limiter,
-                breaker=self.breaker,
+                breaker=target.breaker,
                 reruns=int(lookup(self.config, "reruns")),
                 reset_after=bool(lookup(self.config, "reset-after")),
             )

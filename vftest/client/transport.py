@@ -22,6 +22,7 @@ import httpx
 from vftest.client.settings import ClientSettings, RequestGate
 from vftest.errors import (
     AuthError,
+    ConfigError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -147,7 +148,8 @@ def classify_status(where: str, status: int, body: bytes, api: str = "") -> Vfte
         )
     if status == 404 and message.lower().startswith("cannot "):
         hint = f" (unknown route: is `api: {api}` right for this runtime?)" if api else ""
-        return VftestError(f"{head}: {message}{hint}")
+        # A wrong URL or API generation: every request of the run would get the same answer.
+        return ConfigError(f"{head}: {message}{hint}")
     return VftestError(f"{head}: the runtime rejected the request: {message}")
 
 
