@@ -113,6 +113,10 @@ class CutResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Start the inner response, deliver half its body, then fail."""
         body = bytes(self._inner.body)
+        if not body:
+            # With `Content-Length: 0` the headers alone complete the response, and a drop
+            # after them would race keep-alive (landing on the *next* request): drop before.
+            raise connection_cut()
         await send(
             {
                 "type": "http.response.start",
