@@ -304,6 +304,8 @@ class Turn:
     expect_variables: tuple[VariableExpectation, ...] = ()
     capture: tuple[Capture, ...] = ()
     hidden_types: tuple[str, ...] = DEFAULT_HIDDEN_TYPES
+    # Whether expect / absent / expect_variables hold `{{name}}` to fill in at run time.
+    templated_expectations: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

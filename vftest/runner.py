@@ -276,6 +276,8 @@ def _unsent(
 
 def _with_values(turn: Turn, values: dict[str, str]) -> Turn:
     """The turn with `{{name}}` filled in throughout its expectations."""
+    if not turn.templated_expectations:
+        return turn  # most turns: skip walking the expectation tree (a hot path)
     try:
         return replace(
             turn,

@@ -677,6 +677,9 @@ class _Builder:
                 for name, value in data.get("capture", {}).items()
             ),
             hidden_types=defaults.hidden_types,
+            templated_expectations=bool(
+                names_in([data.get(key) for key in ("expect", "absent", "expect_variables")])
+            ),
         )
 
     def items(self, items: list[Data], where: JsonPath) -> tuple[TraceExpectation, ...]:

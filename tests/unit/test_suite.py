@@ -492,3 +492,21 @@ def test_every_schema_key_is_documented() -> None:
         sorted(key for key in keys if f"`{key}" not in documented and f"{key}:" not in documented)
         == []
     )
+
+
+def test_turns_know_whether_their_expectations_hold_templates() -> None:
+    suite = load_suite(
+        "t.vftest.yaml",
+        text=(
+            "target: {url: 'http://127.0.0.1:9'}\n"
+            "cases:\n"
+            "  - name: c\n"
+            "    turns:\n"
+            "      - text: hi\n"
+            "        capture: {x: {trace: text}}\n"
+            "        expect: [{text: plain}]\n"
+            "      - text: '{{x}}'\n"
+            "        expect_variables: {v: '{{x}}'}\n"
+        ),
+    )
+    assert [t.templated_expectations for t in suite.cases[0].turns] == [False, True]
