@@ -54,7 +54,8 @@ class VftestSession:
     run_id: str = field(default_factory=new_run_id)
     results: dict[str, CaseResult] = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
-    _http: httpx.AsyncClient | None = None
+    _clients: list[httpx.AsyncClient] = field(default_factory=list)
+    _submitted: int = 0
     _limiter: AdaptiveLimiter | None = None
     _servers: dict[str, RunningServer] = field(default_factory=dict)
     _project_ids: dict[str, str] = field(default_factory=dict)
@@ -68,7 +69,8 @@ class VftestSession:
         if self._scheduler is None:
             self._scheduler = BackgroundScheduler(int(lookup(self.config, "concurrency")))
             self._limiter = AdaptiveLimiter(lookup(self.config, "rate"))
-            self._http = self._scheduler.call(_make_client())
+            concurrency = self._scheduler.concurrency
+            self._clients = self._scheduler.call(_make_clients(concurrency))
         return self._scheduler
 
     def submit(self, nodeid: str, case: Case, suite: Suite) -> None:
@@ -77,14 +79,16 @@ class VftestSession:
         if scheduler.submitted(nodeid):
             return
         target = self.target_for(suite)
+        # Round robin over small pools: each conversation keeps one client throughout.
+        http = self._clients[self._submitted % len(self._clients)]
+        self._submitted += 1
 
         async def play() -> CaseResult | VftestError:
             if isinstance(target, VftestError):
                 return target
-            assert self._http is not None
             context = CaseContext(
                 client=target.client,
-                http=self._http,
+                http=http,
                 run_id=self.run_id,
                 contract=target.contract,
                 contract_settings=target.contract_settings,
@@ -109,8 +113,7 @@ class VftestSession:
     def close(self) -> None:
         """Cancel pending cases, close the HTTP client, stop embedded runtimes."""
         if self._scheduler is not None:
-            http = self._http
-            self._scheduler.close(http.aclose() if http is not None else None)
+            self._scheduler.close(_close_all(self._clients))
         for server in self._servers.values():
             server.stop()
         self._servers.clear()
@@ -220,11 +223,25 @@ def _spec_path(spec: str, suite: Suite) -> str:
     return str(path if path.is_absolute() else Path(suite.path).parent / path)
 
 
-async def _make_client() -> httpx.AsyncClient:
+# httpcore's pool scans every connection on each request (encode/httpcore#1035): past ~16
+# connections a single pool costs more CPU than the runtime's answer (benchmarks/concurrency.py).
+# Several small pools keep each scan short.
+CONNECTIONS_PER_CLIENT = 8
+
+
+async def _make_clients(concurrency: int) -> list[httpx.AsyncClient]:
     # Created on the scheduler's loop: an AsyncClient belongs to the loop that uses it.
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=64)
+    count = max(1, -(-concurrency // CONNECTIONS_PER_CLIENT))
+    limits = httpx.Limits(
+        max_connections=CONNECTIONS_PER_CLIENT * 2,
+        max_keepalive_connections=CONNECTIONS_PER_CLIENT * 2,
     )
+    return [httpx.AsyncClient(limits=limits) for _ in range(count)]
+
+
+async def _close_all(clients: list[httpx.AsyncClient]) -> None:
+    for client in clients:
+        await client.aclose()
 
 
 session_key = pytest.StashKey[VftestSession]()
