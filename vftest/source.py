@@ -97,6 +97,17 @@ def _construct_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_text)
 
+# libyaml composes several times faster (half of loading a large suite was composition); its
+# marks carry the same lines. Its error wording differs, so errors are re-read with _Loader.
+_FastLoader: type[Any] | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CLoader(yaml.CSafeLoader):
+        """libyaml-backed twin of `_Loader`."""
+
+    _CLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_as_text)
+    _FastLoader = _CLoader
+
 
 def _mark_line(mark: yaml.Mark | None) -> int:
     return mark.line + 1 if mark is not None else 0
@@ -207,7 +218,9 @@ def parse_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
     except yaml.reader.ReaderError as error:
         raise SuiteError([_reader_problem(path, text, error)]) from error
     try:
-        node = loader.get_single_node()
+        node = _compose_fast(text)
+        if node is _FAILED:
+            node = loader.get_single_node()  # raises the canonical message
         if node is None:
             return None, SourceMap(path, lines, {})
         walker = _Walker(path, lines)
@@ -240,6 +253,22 @@ def parse_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
     if problems:
         raise SuiteError(problems)
     return data, source
+
+
+_FAILED: Any = object()
+
+
+def _compose_fast(text: str) -> Any:
+    """The document's node through libyaml, `_FAILED` to defer to the pure-Python loader."""
+    if _FastLoader is None:
+        return _FAILED
+    fast = _FastLoader(text)
+    try:
+        return fast.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        return _FAILED
+    finally:
+        fast.dispose()
 
 
 def _construct(loader: _Loader, node: yaml.Node, path: str) -> Any:
