@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+__all__ = ["COMMANDS", "build_parser", "main"]
+
 COMMANDS = ("check", "serve", "contract")
 
 

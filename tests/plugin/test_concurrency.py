@@ -6,6 +6,9 @@ Concurrency is observed on an instrumented runtime (peak requests in flight), no
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
@@ -133,3 +136,34 @@ def test_xdist_workers_each_run_their_share(
     result.assert_outcomes(passed=16)
     users = {p.split("/")[3] for _, p in observed_runtime.requests if p.startswith("/state/user/")}
     assert len(users) == 16
+
+
+def test_ctrl_c_stops_the_run_like_a_sequential_one(
+    pytester: pytest.Pytester, observed_runtime: Observed
+) -> None:
+    pytester.makefile(".vftest.yaml", many=cases(200))
+    command = [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+        "--vftest-url", observed_runtime.url, "--vftest-concurrency", "4",
+    ]  # fmt: skip
+    # SIGINT must not be ignored in the child (it is for background jobs of a non-interactive
+    # shell), or the interrupt never arrives.
+    with subprocess.Popen(
+        command,
+        cwd=pytester.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.read(1) == "."  # the first case has been reported
+        process.send_signal(signal.SIGINT)
+        output = process.stdout.read()
+        assert process.wait(timeout=30) == pytest.ExitCode.INTERRUPTED
+    assert "KeyboardInterrupt" in output
+    seen = len(observed_runtime.requests)
+    time.sleep(0.3)
+    assert observed_runtime.in_flight == 0
+    assert len(observed_runtime.requests) == seen  # nothing keeps running after the exit
+    assert seen < 200 * 2  # the run stopped well before the end
