@@ -395,6 +395,9 @@ class TurnResult:
     exchange: Exchange | None
     expectations: tuple[ExpectationResult, ...] = ()
     violations: tuple[Violation, ...] = ()
+    # Contract notices that never fail a case: trace types the contract does not know and the
+    # suite did not declare, under `unknown_traces: warn`.
+    warnings: tuple[Violation, ...] = ()
     variables: JSON = None  # session variables read after the turn (when needed)
 
     @property

@@ -84,21 +84,29 @@ def render_verdict(result: CaseResult) -> str:
 
 
 def render_warnings(result: CaseResult, *, color: bool = False) -> str | None:
-    """Contract violations on a case that still passed (warn mode), or None when there are none."""
-    if result.outcome != "passed" or not result.violations:
-        return None
-    total = sum(v.count for t in result.turns for v in t.violations)
-    noun = "violation" if total == 1 else "violations"
-    head = f"{_case_line(result, result.case.location.line)}: {total} contract {noun} (warn)"
-    lines = [terminal.yellow(head, color)]
+    """What the contract noted without failing the case, or None when there is nothing.
+
+    Violations of a case that passed (warn mode), and on any case the trace types the contract
+    does not know and the suite did not declare (`unknown_traces: warn`).
+    """
+    notes: list[tuple[int, TurnResult, Violation]] = []
     for number, turn_result in enumerate(result.turns, start=1):
-        for v in turn_result.violations:
-            at = f" at {v.json_path}" if v.json_path else ""
-            times = f" ({v.count} violations)" if v.count > 1 else ""
-            lines.append(
-                f"{INDENT}turn {number} {_describe_action(turn_result)}: "
-                f"{v.subject} {one_line(v.message, 150)}{at}{times}"
-            )
+        if result.outcome == "passed":
+            notes += [(number, turn_result, v) for v in turn_result.violations]
+        notes += [(number, turn_result, v) for v in turn_result.warnings]
+    if not notes:
+        return None
+    total = sum(v.count for _, _, v in notes)
+    noun = "contract warning" if total == 1 else "contract warnings"
+    head = f"{_case_line(result, result.case.location.line)}: {total} {noun}"
+    lines = [terminal.yellow(head, color)]
+    for number, turn_result, v in notes:
+        at = f" at {v.json_path}" if v.json_path else ""
+        times = f" ({v.count} violations)" if v.count > 1 else ""
+        lines.append(
+            f"{INDENT}turn {number} {_describe_action(turn_result)}: "
+            f"{v.subject} {one_line(v.message, 150)}{at}{times}"
+        )
     return "\n".join(lines)
 
 

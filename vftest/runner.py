@@ -189,7 +189,7 @@ async def _play_turn(
     exchange = await conversation.send(request, variables=turn.set_variables or None)
     turn = _with_values(turn, values)
     expectations = list(match_turn(turn, exchange.traces))
-    violations = _check_contract(exchange, context)
+    violations, warnings = _check_contract(exchange, context)
 
     variables: dict[str, Any] | None = None
     if turn.expect_variables or any(capture.variable for capture in turn.capture):
@@ -202,22 +202,24 @@ async def _play_turn(
         exchange=exchange,
         expectations=tuple(expectations),
         violations=violations,
+        warnings=warnings,
         variables=variables,
     )
 
 
-def _check_contract(exchange: Exchange, context: CaseContext) -> tuple[Violation, ...]:
+def _check_contract(
+    exchange: Exchange, context: CaseContext
+) -> tuple[tuple[Violation, ...], tuple[Violation, ...]]:
+    """(violations, warnings) of the turn's traces under the effective contract mode."""
     if context.contract is None or context.contract_mode == "off":
-        return ()
+        return (), ()
     settings = context.contract_settings
     if settings.on_violation != context.contract_mode:
         # contract_mode is the effective one (command line over suite); check_traces reads
         # on_violation, so they must agree.
         settings = replace(settings, on_violation=context.contract_mode)
-    violations, _warnings = check_traces(
-        context.contract, _wire_traces(exchange), settings, start=0
-    )
-    return tuple(violations)
+    violations, warnings = check_traces(context.contract, _wire_traces(exchange), settings, start=0)
+    return tuple(violations), tuple(warnings)
 
 
 def _wire_traces(exchange: Exchange) -> list[Trace]:

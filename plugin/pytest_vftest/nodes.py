@@ -7,6 +7,7 @@ infrastructure fault surfaces as a pytest *error* (setup) and an agent regressio
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,6 +54,10 @@ def _register_marker(config: pytest.Config, tag: str) -> None:
         config.addinivalue_line("markers", f"{tag}: vftest suite tag")
 
 
+class ContractWarning(UserWarning):
+    """The contract noted something that does not fail the case (warn mode, unknown types)."""
+
+
 class InfrastructureFailure(Exception):
     """Raised in setup when the runtime, not the agent, made the case fail (a pytest error)."""
 
@@ -97,9 +102,11 @@ class CaseItem(pytest.Item):
         result = self.result
         if result is None:  # pragma: no cover - setup always sets it or raises
             raise RuntimeError("case ran without a result")
-        warnings = render_warnings(result)
-        if warnings:
-            self.add_report_section("call", "vftest warnings", warnings)
+        notes = render_warnings(result)
+        if notes:
+            # pytest's warnings summary shows them on passing cases too, and `-W error`
+            # (or filterwarnings) turns them into failures for teams that want that.
+            warnings.warn(ContractWarning(notes), stacklevel=1)
         if result.outcome == "failed":
             raise CaseFailed(result, render_failure(result, color=self._color()))
 

@@ -117,3 +117,24 @@ def test_api_key_never_appears_in_output(
     everything += (pytester.path / "report.xml").read_text()
     assert CANARY not in everything
     assert "canary-secret" not in everything
+
+
+def test_undeclared_custom_trace_is_a_warning_not_a_failure(
+    pytester: pytest.Pytester, pizza: Path
+) -> None:
+    # The large-pizza path emits the custom action "Pay Credit Card", which the suite does not
+    # declare: under the default `unknown_traces: warn` the case passes with a warning.
+    pytester.makefile(".vftest.yaml", pizza=PASSING % {"api": "v1", "stream": ""})
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*warnings summary*",
+            "*ContractWarning: pizza.vftest.yaml:4: case 'order a large pizza': 1 contract warning",
+            '*turn 2 text "i want a large pizza": trace #4 (Pay Credit Card)*',
+        ]
+    )
+    declared = PASSING.replace("target:", "contract: {custom_traces: [Pay Credit Card]}\ntarget:")
+    pytester.makefile(".vftest.yaml", pizza=declared % {"api": "v1", "stream": ""})
+    quiet = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    quiet.assert_outcomes(passed=2)

@@ -6,6 +6,7 @@ is never mistaken for a pass (syrupy / pytest-regressions rule).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -360,7 +361,7 @@ def test_warnings_on_a_passed_case() -> None:
     result = case_result(passed, outcome="passed", contract_mode="warn")
     assert render_warnings(result) == "\n".join(
         [
-            f"{PATH}:5: case 'order status': 4 contract violations (warn)",
+            f"{PATH}:5: case 'order status': 4 contract warnings",
             "  turn 2 text \"where is my order?\": trace #3 (choice) 'name' is a required property "
             "at $.payload.buttons[0]",
             "  turn 2 text \"where is my order?\": trace #2 (text) None is not of type 'string' "
@@ -495,3 +496,22 @@ def test_paint_only_when_asked() -> None:
     assert paint("x", "bold", "red", color=True) == "\x1b[1;31mx\x1b[0m"
     assert paint("", "red", color=True) == ""
     assert strip_ansi(paint("x", "green", color=True)) == "x"
+
+
+def test_unknown_trace_types_are_warnings_even_on_a_failed_case() -> None:
+    notice = Violation(
+        message="'escalate' is not a trace type of the contract (declare it in custom_traces)",
+        subject="trace #3 (escalate)",
+        json_path="$.type",
+        keyword="type",
+        schema_path="",
+        value='"escalate"',
+    )
+    turn = dataclasses.replace(played(TURN2, GOOD_TRACES, VARS), warnings=(notice,))
+    assert render_warnings(case_result(turn, outcome="failed")) == "\n".join(
+        [
+            f"{PATH}:5: case 'order status': 1 contract warning",
+            "  turn 2 text \"where is my order?\": trace #3 (escalate) 'escalate' is not a trace "
+            "type of the contract (declare it in custom_traces) at $.type",
+        ]
+    )
