@@ -106,7 +106,12 @@ class CaseItem(pytest.Item):
         if notes:
             # pytest's warnings summary shows them on passing cases too, and `-W error`
             # (or filterwarnings) turns them into failures for teams that want that.
-            warnings.warn(ContractWarning(notes), stacklevel=1)
+            warnings.warn_explicit(
+                ContractWarning(notes),
+                ContractWarning,
+                filename=self.suite.path,  # the summary points at the case, not at vftest
+                lineno=self.case.location.line,
+            )
         if result.outcome == "failed":
             raise CaseFailed(result, render_failure(result, color=self._color()))
 

@@ -130,7 +130,7 @@ def test_undeclared_custom_trace_is_a_warning_not_a_failure(
     result.stdout.fnmatch_lines(
         [
             "*warnings summary*",
-            "*ContractWarning: pizza.vftest.yaml:4: case 'order a large pizza': 1 contract warning",
+            "*pizza.vftest.yaml:4: ContractWarning: *'order a large pizza': 1 contract warning",
             '*turn 2 text "i want a large pizza": trace #4 (Pay Credit Card)*',
         ]
     )
