@@ -99,6 +99,7 @@ class Target:
     environment: str = "development"
     project_id: str | None = None
     api_key_env: str = "VOICEFLOW_API_KEY"
+    explicit: frozenset[str] = frozenset()  # keys the suite set (the rest are defaults)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +110,7 @@ class ContractSettings:
     on_violation: Literal["fail", "warn", "off"] = "fail"
     unknown_traces: Literal["allow", "warn", "fail"] = "warn"
     custom_traces: tuple[str, ...] = ()
+    explicit: frozenset[str] = frozenset()  # keys the suite set (the rest are defaults)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

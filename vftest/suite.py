@@ -625,6 +625,7 @@ class _Builder:
             environment=data.get("environment", "development"),
             project_id=data.get("project_id"),
             api_key_env=data.get("api_key_env", "VOICEFLOW_API_KEY"),
+            explicit=frozenset(data),
         )
 
     def _contract(self, data: Data) -> ContractSettings:
@@ -634,6 +635,7 @@ class _Builder:
             on_violation=data.get("on_violation", "fail"),
             unknown_traces=data.get("unknown_traces", "warn"),
             custom_traces=tuple(data.get("custom_traces", ())),
+            explicit=frozenset(data),
         )
 
     def case(self, data: Data, index: int) -> Case:

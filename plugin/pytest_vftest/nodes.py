@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_vftest.options import lookup
-from pytest_vftest.session import session_key
+from pytest_vftest.session import session_key, suite_environment
 from vftest.errors import CaseFailed, SuiteError, VftestError
 from vftest.models import Case, CaseResult, Suite
 from vftest.report import render_failure, render_warnings
@@ -30,7 +29,7 @@ class SuiteFile(pytest.File):
             suite = load_suite(self._display_path())
         except SuiteError as error:
             raise self.CollectError(str(error)) from None
-        environment = lookup(self.config, "env") or suite.target.environment
+        environment = suite_environment(self.config, suite)
         for case in suite.cases:
             for tag in (*suite.tags, *case.tags):
                 _register_marker(self.config, tag)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["OPTIONS", "Option", "add_options", "lookup", "lookup_with_source"]
+__all__ = ["OPTIONS", "Option", "add_options", "lookup", "lookup_with_source", "resolve"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,3 +161,17 @@ def lookup_with_source(config: pytest.Config, name: str) -> tuple[Any, str]:
 def lookup(config: pytest.Config, name: str) -> Any:
     """The value of option `name` (see `lookup_with_source` for precedence)."""
     return lookup_with_source(config, name)[0]
+
+
+def resolve(config: pytest.Config, name: str, suite_value: Any, *, set_in_suite: bool) -> Any:
+    """Option `name` for one suite, by precedence.
+
+    Command line and environment first, then what the suite set, then the ini file, then the
+    suite model's default (`suite_value` when the suite did not set it).
+    """
+    value, source = lookup_with_source(config, name)
+    if source in ("cli", "env"):
+        return value
+    if set_in_suite or source != "ini":
+        return suite_value
+    return value

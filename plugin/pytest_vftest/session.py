@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import httpx
 import pytest
 
-from pytest_vftest.options import lookup, lookup_with_source
+from pytest_vftest.options import lookup, resolve
 from vftest.client import ClientSettings
 from vftest.contract import Contract, load_contract
 from vftest.errors import ConfigError, ContractError, ProjectError, VftestError
@@ -134,21 +134,17 @@ class VftestSession:
                 self._targets[suite.path] = error
         return self._targets[suite.path]
 
-    def _pick(self, name: str, suite_value: Any) -> Any:
-        """Command line and environment beat the suite; the suite beats ini and defaults."""
-        value, source = lookup_with_source(self.config, name)
-        if source in ("cli", "env") or suite_value is None:
-            return value
-        return suite_value
+    def _pick(self, name: str, suite_value: Any, set_in_suite: bool) -> Any:
+        return resolve(self.config, name, suite_value, set_in_suite=set_in_suite)
 
     def _resolve(self, suite: Suite) -> Target:
         target = suite.target
-        api = ApiGeneration(self._pick("api", target.api.value))
-        stream = bool(self._pick("stream", target.stream or None))
-        environment = str(self._pick("env", target.environment))
-        url = self._pick("url", target.url)
-        project_id = self._pick("project-id", target.project_id)
-        key_env = self._pick("api-key-env", target.api_key_env)
+        api = ApiGeneration(self._pick("api", target.api.value, "api" in target.explicit))
+        stream = bool(self._pick("stream", target.stream, "stream" in target.explicit))
+        environment = suite_environment(self.config, suite)
+        url = self._pick("url", target.url, "url" in target.explicit)
+        project_id = self._pick("project-id", target.project_id, "project_id" in target.explicit)
+        key_env = self._pick("api-key-env", target.api_key_env, "api_key_env" in target.explicit)
         api_key = os.environ.get(key_env) or None
         if url is None:
             if target.project is None:
@@ -169,14 +165,16 @@ class VftestSession:
                 f"{suite.path}: API {api.value} needs a project id: set `target.project_id` or "
                 "--vftest-project-id"
             )
-        contract_spec = str(self._pick("contract", suite.contract.spec))
+        contract = suite.contract
+        contract_spec = str(self._pick("contract", contract.spec, "spec" in contract.explicit))
         mode = cast(
-            Literal["fail", "warn", "off"], self._pick("contract-mode", suite.contract.on_violation)
+            Literal["fail", "warn", "off"],
+            self._pick("contract-mode", contract.on_violation, "on_violation" in contract.explicit),
         )
-        contract = None
+        loaded = None
         if mode != "off":
             try:
-                contract = load_contract(_spec_path(contract_spec, suite), api)
+                loaded = load_contract(_spec_path(contract_spec, suite), api)
             except ContractError as error:
                 raise ConfigError(f"{suite.path}: contract: {error}") from error
         client = ClientSettings(
@@ -193,7 +191,7 @@ class VftestSession:
             # The effective mode (command line over suite) is the one check_traces must see.
             contract_settings=replace(suite.contract, on_violation=mode),
             contract_mode=mode,
-            contract=contract,
+            contract=loaded,
         )
 
     def _embedded(self, project_path: str) -> tuple[str, str]:
@@ -213,6 +211,15 @@ class VftestSession:
             self._servers[project_path] = server
             self._project_ids[project_path] = project.project_id
         return self._servers[project_path].url, self._project_ids[project_path]
+
+
+def suite_environment(config: pytest.Config, suite: Suite) -> str:
+    """The environment a suite runs against (also decides `environments:` skips)."""
+    target = suite.target
+    value = resolve(
+        config, "env", target.environment, set_in_suite="environment" in target.explicit
+    )
+    return str(value)
 
 
 def _spec_path(spec: str, suite: Suite) -> str:

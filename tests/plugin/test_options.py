@@ -1,0 +1,61 @@
+"""Option precedence: command line, environment, what the suite set, ini file, default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# The case runs only against production; whether it ran (passed) or was skipped tells which
+# environment won.
+SUITE = """\
+target: {project: pizza.vfr%s}
+cases:
+  - name: production only
+    environments: [production]
+    turns:
+      - launch:
+        expect:
+          - text: {contains: Welcome}
+"""
+
+
+def outcome(pytester: pytest.Pytester, suite_env: str | None, *args: str) -> str:
+    pytester.makefile(
+        ".vftest.yaml", p=SUITE % (f", environment: {suite_env}" if suite_env else "")
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    outcomes = result.parseoutcomes()
+    assert len(outcomes) >= 1, result.stdout.str()
+    return "ran" if outcomes.get("passed") else "skipped"
+
+
+@pytest.mark.parametrize(
+    ("ini", "suite_env", "env_var", "cli", "expected"),
+    [
+        (None, None, None, None, "skipped"),  # default: development
+        ("production", None, None, None, "ran"),  # ini beats the default
+        ("production", "development", None, None, "skipped"),  # the suite beats ini
+        (None, "development", "production", None, "ran"),  # environment beats the suite
+        (None, "development", "development", "production", "ran"),  # command line beats all
+        ("production", "production", None, "development", "skipped"),
+    ],
+)
+def test_environment_precedence(
+    pytester: pytest.Pytester,
+    pizza: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ini: str | None,
+    suite_env: str | None,
+    env_var: str | None,
+    cli: str | None,
+    expected: str,
+) -> None:
+    if ini:
+        pytester.makeini(f"[pytest]\nvftest_env = {ini}\n")
+    if env_var:
+        monkeypatch.setenv("VFTEST_ENV", env_var)
+    else:
+        monkeypatch.delenv("VFTEST_ENV", raising=False)
+    args = ("--vftest-env", cli) if cli else ()
+    assert outcome(pytester, suite_env, *args) == expected
