@@ -118,11 +118,6 @@ class VftestSession:
             server.stop()
         self._servers.clear()
 
-    @property
-    def throttled(self) -> int:
-        """How many 429 answers the limiter saw."""
-        return self._limiter.throttled if self._limiter else 0
-
     # ----------------------------------------------------------------------- settings
 
     def target_for(self, suite: Suite) -> Target | VftestError:
