@@ -632,7 +632,8 @@ class _Builder:
         spec: str = data.get("spec", "auto")
         return ContractSettings(
             spec=spec if spec in SPEC_NAMES else self.relative(spec),
-            on_violation=data.get("on_violation", "fail"),
+            # YAML 1.1 reads a bare `off` as false: both mean "off".
+            on_violation=data.get("on_violation", "fail") or "off",
             unknown_traces=data.get("unknown_traces", "warn"),
             custom_traces=tuple(data.get("custom_traces", ())),
             explicit=frozenset(data),

@@ -510,3 +510,16 @@ def test_turns_know_whether_their_expectations_hold_templates() -> None:
         ),
     )
     assert [t.templated_expectations for t in suite.cases[0].turns] == [False, True]
+
+
+def test_a_bare_off_means_off_though_yaml_reads_it_as_false() -> None:
+    suite = load_suite(
+        "t.vftest.yaml",
+        text=(
+            "target: {url: 'http://127.0.0.1:9'}\n"
+            "contract: {on_violation: off}\n"
+            "cases: [{name: c, turns: [{launch: }]}]\n"
+        ),
+    )
+    assert suite.contract.on_violation == "off"
+    assert suite.contract.explicit == frozenset({"on_violation"})
