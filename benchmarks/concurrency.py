@@ -420,7 +420,6 @@ async def _play(cases: int, timers: Timers | None = None) -> list[float]:
             run_id=new_run_id(),
             contract=contract,
             contract_settings=suite.contract,
-            contract_mode=suite.contract.on_violation,
             gate=AdaptiveLimiter(None),  # as the plugin: always a gate, unpaced by default
         )
         for _ in range(cases):

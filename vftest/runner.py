@@ -71,8 +71,8 @@ class CaseContext:
     http: httpx.AsyncClient
     run_id: str
     contract: Contract | None
+    # Its `on_violation` is the effective mode (the plugin resolves command line over suite).
     contract_settings: ContractSettings
-    contract_mode: ContractMode = "fail"
     gate: RequestGate | None = None
     breaker: AuthBreaker = field(default_factory=AuthBreaker)
     reruns: int = 0  # infrastructure errors: replay the whole case from a fresh user
@@ -111,7 +111,7 @@ async def _run_once(case: Case, suite: Suite, context: CaseContext, attempt: int
             error_kind=kind,
             version=context.client.environment,
             duration=time.perf_counter() - started,
-            contract_mode=context.contract_mode,
+            contract_mode=context.contract_settings.on_violation,
             attempts=attempt,
         )
 
@@ -157,7 +157,9 @@ async def _play_turns(
     for turn in case.turns:
         result = await _play_turn(turn, conversation, context, previous, values)
         turns.append(result)
-        if not result.ok or (result.violations and context.contract_mode == "fail"):
+        if not result.ok or (
+            result.violations and context.contract_settings.on_violation == "fail"
+        ):
             return "failed"
         previous = result.exchange.traces if result.exchange else []
     return "passed"
@@ -175,7 +177,7 @@ async def _play_turn(
     except (ButtonNotFound, TemplateError) as problem:
         return _unsent(turn, None, "action", str(problem))
 
-    if context.contract is not None and context.contract_mode != "off":
+    if context.contract is not None and context.contract_settings.on_violation != "off":
         action_violations = context.contract.validate_action(request)
         if action_violations:
             return _unsent(
@@ -210,15 +212,12 @@ async def _play_turn(
 def _check_contract(
     exchange: Exchange, context: CaseContext
 ) -> tuple[tuple[Violation, ...], tuple[Violation, ...]]:
-    """(violations, warnings) of the turn's traces under the effective contract mode."""
-    if context.contract is None or context.contract_mode == "off":
+    """(violations, warnings) of the turn's traces (none when `on_violation` is off)."""
+    if context.contract is None:
         return (), ()
-    settings = context.contract_settings
-    if settings.on_violation != context.contract_mode:
-        # contract_mode is the effective one (command line over suite); check_traces reads
-        # on_violation, so they must agree.
-        settings = replace(settings, on_violation=context.contract_mode)
-    violations, warnings = check_traces(context.contract, _wire_traces(exchange), settings, start=0)
+    violations, warnings = check_traces(
+        context.contract, _wire_traces(exchange), context.contract_settings, start=0
+    )
     return tuple(violations), tuple(warnings)
 
 

@@ -39,8 +39,7 @@ class Target:
     """A suite's resolved settings for one run."""
 
     client: ClientSettings
-    contract_settings: ContractSettings
-    contract_mode: Literal["fail", "warn", "off"]
+    contract_settings: ContractSettings  # `on_violation` already resolved (cli over suite)
     contract: Contract | None
     # Per target: one suite's refused key or wrong URL must not stop another suite's cases.
     breaker: AuthBreaker = field(default_factory=AuthBreaker)
@@ -92,7 +91,6 @@ class VftestSession:
                 run_id=self.run_id,
                 contract=target.contract,
                 contract_settings=target.contract_settings,
-                contract_mode=target.contract_mode,
                 gate=self._limiter,
                 breaker=target.breaker,
                 reruns=int(lookup(self.config, "reruns")),
@@ -183,9 +181,7 @@ class VftestSession:
         )
         return Target(
             client=client,
-            # The effective mode (command line over suite) is the one check_traces must see.
             contract_settings=replace(suite.contract, on_violation=mode),
-            contract_mode=mode,
             contract=loaded,
         )
 

@@ -59,3 +59,33 @@ def test_environment_precedence(
         monkeypatch.delenv("VFTEST_ENV", raising=False)
     args = ("--vftest-env", cli) if cli else ()
     assert outcome(pytester, suite_env, *args) == expected
+
+
+CONTRACT_SUITE = """\
+target: {project: pizza.vfr}
+contract: {on_violation: off%s}
+cases:
+  - name: welcome
+    turns:
+      - launch:
+"""
+
+
+@pytest.mark.parametrize(
+    ("suite_spec", "args", "expected"),
+    [
+        (", spec: v4", (), "passed"),  # the suite switched checks off
+        (", spec: v4", ("--vftest-contract-mode", "fail"), "failed"),  # command line wins
+        ("", ("--vftest-contract-mode", "fail"), "passed"),  # dm-1.1 fits v1 traces
+        ("", ("--vftest-contract-mode", "fail", "--vftest-contract", "v4"), "failed"),
+    ],
+)
+def test_command_line_contract_settings_beat_the_suite(
+    pytester: pytest.Pytester, pizza: Path, suite_spec: str, args: tuple[str, ...], expected: str
+) -> None:
+    # v1 text traces lack the `messageID` the v4 contract requires: a real violation.
+    pytester.makefile(".vftest.yaml", c=CONTRACT_SUITE % suite_spec)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    result.assert_outcomes(**{expected: 1})
+    if expected == "failed":
+        result.stdout.fnmatch_lines(["*'messageID' is a required property*"])

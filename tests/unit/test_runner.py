@@ -97,7 +97,6 @@ async def context_for(
     *,
     client: ClientSettings | None = None,
     contract_mode: ContractMode = "fail",
-    contract_settings: ContractSettings | None = None,
     with_contract: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[CaseContext]:
@@ -109,8 +108,7 @@ async def context_for(
             http=http,
             run_id=RUN_ID,
             contract=load_contract("dm-1.1", client.api) if with_contract else None,
-            contract_settings=contract_settings or ContractSettings(),
-            contract_mode=contract_mode,
+            contract_settings=ContractSettings(on_violation=contract_mode),
             **overrides,
         )
 
@@ -552,23 +550,6 @@ async def test_contract_fail_mode_passes_a_conforming_turn() -> None:
     assert result.outcome == "passed"
     assert result.violations == 0
     assert len(interacts(transport)) == 2
-
-
-async def test_effective_contract_mode_wins_over_the_suites_on_violation() -> None:
-    # `contract_mode` is the effective mode (e.g. --vftest-contract-mode fail over a suite's
-    # `on_violation: off`): the runner must not let the settings' copy switch checks off.
-    suite = suite_of(SAYS_HI)
-    transport = contract_transport(BAD_CHOICE)
-    async with context_for(
-        transport,
-        contract_mode="fail",
-        contract_settings=ContractSettings(on_violation="off"),
-        with_contract=True,
-    ) as context:
-        result = await play(suite, context)
-
-    assert result.violations == 1
-    assert result.outcome == "failed"
 
 
 # --------------------------------------------------------------------------- the key never leaks
