@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import httpx
@@ -167,7 +166,9 @@ class VftestSession:
         loaded = None
         if mode != "off":
             try:
-                loaded = load_contract(_spec_path(contract_spec, suite), api)
+                # A suite's path is already absolute (the loader); one from the command line is
+                # relative to the working directory, as the user typed it.
+                loaded = load_contract(contract_spec, api)
             except ContractError as error:
                 raise ConfigError(f"{suite.path}: contract: {error}") from error
         client = ClientSettings(
@@ -211,14 +212,6 @@ def suite_environment(config: pytest.Config, suite: Suite) -> str:
         config, "env", target.environment, set_in_suite="environment" in target.explicit
     )
     return str(value)
-
-
-def _spec_path(spec: str, suite: Suite) -> str:
-    """A contract path in a suite is relative to the suite file."""
-    if spec in ("auto", "v4", "dm-1.1"):
-        return spec
-    path = Path(spec)
-    return str(path if path.is_absolute() else Path(suite.path).parent / path)
 
 
 # httpcore's pool scans every connection on each request (encode/httpcore#1035): past ~16

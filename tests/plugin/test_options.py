@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+
+DATA = Path(__file__).parents[1] / "data"
 
 # The case runs only against production; whether it ran (passed) or was skipped tells which
 # environment won.
@@ -89,3 +92,18 @@ def test_command_line_contract_settings_beat_the_suite(
     result.assert_outcomes(**{expected: 1})
     if expected == "failed":
         result.stdout.fnmatch_lines(["*'messageID' is a required property*"])
+
+
+def test_a_contract_path_on_the_command_line_is_relative_to_the_working_directory(
+    pytester: pytest.Pytester,
+) -> None:
+    shutil.copy(DATA / "contract" / "user-3.0.openapi.yaml", pytester.path / "my-contract.yaml")
+    suites = pytester.mkdir("suites")
+    shutil.copy(DATA / "projects" / "pizza-demo.vfr", suites / "pizza.vfr")
+    (suites / "c.vftest.yaml").write_text(CONTRACT_SUITE % "")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "suites", "--vftest-contract", "my-contract.yaml",
+        "--vftest-contract-mode", "warn",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)  # loaded from the cwd, not from suites/
+    result.stdout.no_fnmatch_line("*could not run*")
