@@ -13,12 +13,15 @@ A fixed `rate` (requests/second) is an upper bound on all of that.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
-__all__ = ["AdaptiveLimiter", "retry_after_seconds"]
+import httpx
+
+from vftest.client import retry_after_seconds
+
+__all__ = ["AdaptiveLimiter"]
 
 Clock = Callable[[], float]
 
@@ -27,42 +30,6 @@ _RESERVE = 1
 _MIN_RATE = 0.5
 _AIMD_STEP = 0.5
 _UNPACED_ABOVE = 1000.0
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date), else `X-RateLimit-Reset`."""
-    now = time.time() if now is None else now
-    value = _header(headers, "retry-after")
-    if value is not None:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value) if value else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - now)
-    reset = _reset_epoch(headers)
-    return None if reset is None else max(0.0, reset - now)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
-def _reset_epoch(headers: Mapping[str, str]) -> float | None:
-    value = _header(headers, "x-ratelimit-reset")
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        try:
-            # Some limiters send epoch seconds instead of an ISO date.
-            return float(value)
-        except ValueError:
-            return None
 
 
 class AdaptiveLimiter:
@@ -109,31 +76,32 @@ class AdaptiveLimiter:
         """Learn from a response: 429 pauses and slows down, headers tell the budget left."""
         now = self._clock()
         self._in_flight = max(0, self._in_flight - 1)
+        if not isinstance(headers, httpx.Headers):
+            headers = httpx.Headers(headers)  # case-insensitive, as on the wire
+        # Retry-After, else the time until X-RateLimit-Reset (the window left).
+        wait = retry_after_seconds(headers, now=datetime.fromtimestamp(self._wall(), UTC))
+        remaining = headers.get("x-ratelimit-remaining")
         if status == 429:
             self.throttled += 1
-            wait = retry_after_seconds(headers, self._wall())
             self._paused_until = max(self._paused_until, now + (1.0 if wait is None else wait))
-            if _header(headers, "x-ratelimit-remaining") is None:
+            if remaining is None:
                 # No budget headers to pace by: fall back to AIMD.
                 self._set_rate((self._rate or 10.0) / 2)
             return
-        if self._budget_spent(headers):
+        if self._budget_spent(remaining, wait):
             return
         if self._rate is not None and status < 400:
             self._set_rate(self._rate + _AIMD_STEP)
 
-    def _budget_spent(self, headers: Mapping[str, str]) -> bool:
+    def _budget_spent(self, remaining: str | None, window: float | None) -> bool:
         """Pause until the window resets when the requests in flight would use up the budget."""
-        remaining = _header(headers, "x-ratelimit-remaining")
-        reset = _reset_epoch(headers)
-        if remaining is None or reset is None:
+        if remaining is None or not window:
             return False
         try:
             left = int(remaining)
         except ValueError:
             return False
-        window = reset - self._wall()
-        if window <= 0 or left > self._in_flight + _RESERVE:
+        if left > self._in_flight + _RESERVE:
             return False
         self._paused_until = max(self._paused_until, self._clock() + window)
         return True

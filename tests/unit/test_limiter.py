@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from vftest.limiter import AdaptiveLimiter, retry_after_seconds
+from vftest.limiter import AdaptiveLimiter
 
 
 class FakeClock:
@@ -13,13 +13,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def test_retry_after_forms() -> None:
-    assert retry_after_seconds({"Retry-After": "2.5"}) == 2.5
-    assert retry_after_seconds({"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}, now=4.0) == 6.0
-    assert retry_after_seconds({"X-RateLimit-Reset": "1970-01-01T00:00:30.000Z"}, now=10.0) == 20.0
-    assert retry_after_seconds({}) is None
 
 
 def test_429_pauses_everyone_for_retry_after_and_halves_the_rate(
