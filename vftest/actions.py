@@ -14,6 +14,7 @@ from typing import Any
 from vftest.errors import VftestError
 from vftest.models import Action, Trace
 from vftest.templating import render
+from vftest.textmatch import normalize
 
 __all__ = ["ButtonNotFound", "OfferedButton", "build_action", "offered_buttons"]
 
@@ -89,7 +90,7 @@ def build_action(
 
 
 def _same_label(offered: str, wanted: str) -> bool:
-    return " ".join(offered.split()).casefold() == " ".join(wanted.split()).casefold()
+    return normalize(offered).casefold() == normalize(wanted).casefold()
 
 
 def _wire_form(action: Action) -> dict[str, Any]:
