@@ -23,6 +23,7 @@ from vftest.matchers import (
     visible,
 )
 from vftest.models import (
+    WIRE_TYPE_OF_KIND,
     Action,
     ButtonMatch,
     ButtonsMatch,
@@ -64,23 +65,10 @@ def similar(value: str, threshold: float = 0.85) -> TextMatch:
     return TextMatch(op=TextOp.SIMILAR, value=value, threshold=threshold)
 
 
-TYPES = {
-    "text": "text",
-    "speak": "speak",
-    "completion": "completion",
-    "choice": "choice",
-    "card": "cardV2",
-    "carousel": "carousel",
-    "visual": "visual",
-    "end": "end",
-    "no_reply": "no-reply",
-}
-
-
 def exp(kind: str, line: int = 10, trace_type: str | None = None, **kw: Any) -> TraceExpectation:
     return TraceExpectation(
         kind=kind,  # type: ignore[arg-type]
-        trace_type=trace_type if trace_type is not None else TYPES.get(kind),
+        trace_type=trace_type if trace_type is not None else WIRE_TYPE_OF_KIND.get(kind),
         location=Location("suite.vftest.yaml", line),
         **kw,
     )
