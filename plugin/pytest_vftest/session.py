@@ -34,7 +34,7 @@ EMBEDDED_KEY = "VF.DM.000000000000000000000000.vftest-embedded"
 
 
 @dataclass
-class Target:
+class ResolvedTarget:
     """A suite's resolved settings for one run."""
 
     client: ClientSettings
@@ -57,7 +57,7 @@ class VftestSession:
     _limiter: AdaptiveLimiter | None = None
     _servers: dict[str, RunningServer] = field(default_factory=dict)
     _project_ids: dict[str, str] = field(default_factory=dict)
-    _targets: dict[str, Target | VftestError] = field(default_factory=dict)
+    _targets: dict[str, ResolvedTarget | VftestError] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------- scheduling
 
@@ -117,7 +117,7 @@ class VftestSession:
 
     # ----------------------------------------------------------------------- settings
 
-    def target_for(self, suite: Suite) -> Target | VftestError:
+    def target_for(self, suite: Suite) -> ResolvedTarget | VftestError:
         """Resolve (once per suite file) where and how its cases run."""
         if suite.path not in self._targets:
             try:
@@ -129,7 +129,7 @@ class VftestSession:
     def _pick(self, name: str, suite_value: Any, set_in_suite: bool) -> Any:
         return resolve(self.config, name, suite_value, set_in_suite=set_in_suite)
 
-    def _resolve(self, suite: Suite) -> Target:
+    def _resolve(self, suite: Suite) -> ResolvedTarget:
         target = suite.target
         api = ApiGeneration(self._pick("api", target.api.value, "api" in target.explicit))
         stream = bool(self._pick("stream", target.stream, "stream" in target.explicit))
@@ -180,7 +180,7 @@ class VftestSession:
             api_key=api_key,
             timeout=float(lookup(self.config, "timeout")),
         )
-        return Target(
+        return ResolvedTarget(
             client=client,
             contract_settings=replace(suite.contract, on_violation=mode),
             contract=loaded,
