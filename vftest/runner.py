@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -41,7 +41,6 @@ from vftest.templating import TemplateError, render
 
 __all__ = ["AuthBreaker", "CaseContext", "make_user_id", "new_run_id", "run_case"]
 
-ContractMode = Literal["fail", "warn", "off"]
 T = TypeVar("T")
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ import pytest
 from vftest.client import ClientSettings
 from vftest.contract import load_contract
 from vftest.models import ApiGeneration, CaseResult, ContractSettings, Suite
-from vftest.runner import AuthBreaker, CaseContext, ContractMode, run_case
+from vftest.runner import AuthBreaker, CaseContext, run_case
 from vftest.runtime.app import create_app
 from vftest.runtime.options import RuntimeOptions
 from vftest.runtime.project import load_project
@@ -43,6 +43,7 @@ from vftest.testing import (
 
 pytestmark = pytest.mark.anyio
 
+ContractMode = Literal["fail", "warn", "off"]
 CANARY = "VF.DM.000000000000000000000000.canary-runner"
 CANARY_TAIL = "canary-runner"
 PIZZA = Path(__file__).parents[1] / "data" / "projects" / "pizza-demo.vfr"
