@@ -419,7 +419,8 @@ class CaseResult:
     turns: tuple[TurnResult, ...] = ()
     error: str | None = None  # infrastructure error, already redacted
     error_kind: str | None = None
-    version: str = ""
+    version: str = ""  # the environment (version alias) the case ran against
+    api: str = ""  # the API generation it talked ("v1" | "v2" | "v4")
     duration: float = 0.0
     contract_mode: Literal["fail", "warn", "off"] = "fail"
     attempts: int = 1  # > 1 when infrastructure errors made the case rerun from a fresh user

@@ -109,6 +109,7 @@ async def _run_once(case: Case, suite: Suite, context: CaseContext, attempt: int
             error=redact(error, secrets_to_hide) if error else None,
             error_kind=kind,
             version=context.client.environment,
+            api=context.client.api.value,
             duration=time.perf_counter() - started,
             contract_mode=context.contract_settings.on_violation,
             attempts=attempt,

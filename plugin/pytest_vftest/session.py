@@ -22,6 +22,7 @@ from vftest.limiter import AdaptiveLimiter
 from vftest.models import ApiGeneration, Case, CaseResult, ContractSettings, Suite
 from vftest.runner import AuthBreaker, CaseContext, new_run_id, run_case
 from vftest.scheduler import BackgroundScheduler
+from vftest.transcript import Transcript
 
 if TYPE_CHECKING:
     from vftest.runtime.server import RunningServer
@@ -51,6 +52,8 @@ class VftestSession:
     config: pytest.Config
     run_id: str = field(default_factory=new_run_id)
     results: dict[str, CaseResult] = field(default_factory=dict)
+    # The compact record of every case played, for reports, baselines and coverage.
+    transcripts: dict[str, Transcript] = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
     _submitted: int = 0
@@ -105,6 +108,7 @@ class VftestSession:
         outcome: CaseResult | VftestError = self.scheduler.result(nodeid)
         if isinstance(outcome, CaseResult):
             self.results[nodeid] = outcome
+            self.transcripts[nodeid] = Transcript.from_result(outcome)
         return outcome
 
     def close(self) -> None:
