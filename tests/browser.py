@@ -45,9 +45,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium (Playwright `Browser`) shared by the session's browser tests."""
+    """A headless Chromium (Playwright `Browser`) shared by one module's browser tests.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, and the asyncio tests that follow need to start their own.
+    Keep browser tests in modules of their own.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

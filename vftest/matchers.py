@@ -10,10 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
+from typing import TYPE_CHECKING, Any
 
 from vftest.models import (
     WIRE_TYPE_OF_KIND,
@@ -31,6 +28,9 @@ from vftest.models import (
     VariableExpectation,
 )
 from vftest.textmatch import describe, format_score, match_text, one_line, quote
+
+if TYPE_CHECKING:
+    from deepdiff import DeepDiff
 
 __all__ = [
     "TraceVerdict",
@@ -166,6 +166,10 @@ def _trace_ref(index: int, trace: Trace) -> str:
 
 
 def _deepdiff(expected: Any, actual: Any) -> DeepDiff:
+    # Imported here: deepdiff pulls in pydantic (~110 ms of start-up) and only payload and
+    # structured-variable comparisons need it.
+    from deepdiff import DeepDiff
+
     # threshold_to_diff_deeper=0: always descend, so a partial mapping sharing few keys with the
     # trace still reports the one field that differs instead of "the whole object changed".
     return DeepDiff(
@@ -175,6 +179,13 @@ def _deepdiff(expected: Any, actual: Any) -> DeepDiff:
         ignore_numeric_type_changes=True,
         threshold_to_diff_deeper=0,
     )
+
+
+def _shown(value: Any) -> str:
+    """A diff side for people: deepdiff's marker for a missing item reads "nothing"."""
+    from deepdiff.helper import NotPresent
+
+    return "nothing" if isinstance(value, NotPresent) else format_value(value)
 
 
 def payload_diff(expected: Any, actual: Any, root: str = "$.payload") -> list[str]:
@@ -191,8 +202,7 @@ def payload_diff(expected: Any, actual: Any, root: str = "$.payload") -> list[st
                         "iterable_item_removed"):  # fmt: skip
         for level in diff.get(report_type, ()):
             path = _json_path(root, level.path(output_format="list"))
-            got = "nothing" if isinstance(level.t2, NotPresent) else format_value(level.t2)
-            lines.append(f"{path}: expected {format_value(level.t1)}, got {got}")
+            lines.append(f"{path}: expected {format_value(level.t1)}, got {_shown(level.t2)}")
     return sorted(lines)
 
 
@@ -719,7 +729,5 @@ def _value_diff(expected: Any, actual: Any) -> list[str]:
     lines: list[str] = []
     for level in (lvl for group in diff.values() for lvl in group):
         path = _json_path("$", level.path(output_format="list"))
-        want = "nothing" if isinstance(level.t1, NotPresent) else format_value(level.t1)
-        got = "nothing" if isinstance(level.t2, NotPresent) else format_value(level.t2)
-        lines.append(f"{path}: expected {want}, got {got}")
+        lines.append(f"{path}: expected {_shown(level.t1)}, got {_shown(level.t2)}")
     return sorted(lines)

@@ -246,7 +246,7 @@ def test_wrong_key_with_concurrent_cases_is_never_a_pass_or_failure(
 def test_rate_limited_runtime_is_waited_out_and_every_case_passes(
     pytester: pytest.Pytester,
 ) -> None:
-    copies = 2  # 6 cases, 16 requests against 5 per second
+    copies = 2  # 6 cases, 11 requests against 5 per second
     pytester.makefile(".vftest.yaml", faults=suite_with(copies))
     with serve(RuntimeOptions(rate_limit=RateLimit(points=5, seconds=1))) as runtime:
         result = run(pytester, runtime)
@@ -255,10 +255,11 @@ def test_rate_limited_runtime_is_waited_out_and_every_case_passes(
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines([f"vftest: {CASES * copies} cases, {CASES * copies} passed*"])
     answered = [s for s in runtime.seen if s.status < 300]
-    assert len(answered) == 8 * copies
+    # every turn, and one state reset: the first contact with the runtime checks access
+    assert len(answered) == 5 * copies + 1
     assert set(runtime.statuses()) <= {200, 429}
     # the 6 cases start at once: the first window must have refused some
     assert runtime.statuses().count(429) >= 1
-    # and the limit really held: 16 answers need at least 4 windows of 1 s
+    # and the limit really held: 11 answers need at least 3 windows of 1 s
     span = max(s.at for s in answered) - min(s.at for s in answered)
-    assert span >= 3 * 1.0 - 0.1, span
+    assert span >= 2 * 1.0 - 0.1, span

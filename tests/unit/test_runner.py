@@ -8,6 +8,7 @@ endpoint can be counted.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -23,7 +24,7 @@ from vftest.contract import load_contract
 from vftest.models import ApiGeneration, CaseResult, ContractSettings, Suite
 from vftest.runner import AuthBreaker, CaseContext, run_case
 from vftest.runtime.app import create_app
-from vftest.runtime.options import RuntimeOptions
+from vftest.runtime.options import Latency, RuntimeOptions
 from vftest.runtime.project import load_project
 from vftest.suite import load_suite
 from vftest.testing import (
@@ -166,7 +167,38 @@ async def test_passing_case_runs_every_turn_with_a_fresh_readable_user() -> None
     # every request of the first case was made as its user, and only 3 turns were sent
     first_requests = [r for r in transport.requests if user_of(r) == first.user_id]
     assert [r.method for r in first_requests] == ["DELETE", "POST", "POST", "POST"]
+    # the second case's user is new: no state to clear, no reset round trip
+    second_requests = [r for r in transport.requests if user_of(r) == second.user_id]
+    assert [r.method for r in second_requests] == ["POST", "POST", "POST"]
     assert len(interacts(transport)) == 6
+
+
+async def test_concurrent_cases_wait_for_the_first_contact_to_check_access() -> None:
+    suite = suite_of(MENU_CASE)
+    transport = with_faults(pizza_app(latency=Latency(fixed_ms=50)))
+    async with context_for(transport) as context:
+        results = await asyncio.gather(*(play(suite, context) for _ in range(5)))
+
+    assert [result.outcome for result in results] == ["passed"] * 5
+    methods = [r.method for r in transport.requests]
+    # one reset, sent before any turn: the check of key and URL happens once, first
+    assert methods.count("DELETE") == 1
+    assert methods[0] == "DELETE"
+    assert methods.count("POST") == 15
+
+
+async def test_a_wrong_key_seen_by_the_first_contact_stops_cases_that_waited_for_it() -> None:
+    suite = suite_of(MENU_CASE)
+    transport = with_faults(pizza_app(api_keys=("VF.DM.good.key",), latency=Latency(fixed_ms=50)))
+    async with context_for(transport) as context:
+        results = await asyncio.gather(*(play(suite, context) for _ in range(4)))
+
+    assert [result.error_kind for result in results] == ["auth"] * 4
+    assert len(transport.requests) == 1  # only the first contact was sent
+    first, *waited = results
+    assert first.error is not None
+    assert "refused the API key" in first.error
+    assert {result.error for result in waited} == {f"not run: {first.error}"}
 
 
 async def test_failing_expectation_stops_the_conversation_at_that_turn() -> None:
@@ -412,9 +444,10 @@ async def test_rerun_after_a_fault_passes_with_a_fresh_user() -> None:
     faulted, answered = interacts(transport)
     assert user_of(answered) == result.user_id
     assert user_of(faulted) != result.user_id
-    # the fresh user got its own state reset before its first turn
+    # only the first contact with the runtime resets a user's state (it checks access);
+    # the rerun's fresh user has none to clear
     deletes = [user_of(r) for r in transport.requests if r.method == "DELETE"]
-    assert deletes == [user_of(faulted), result.user_id]
+    assert deletes == [user_of(faulted)]
 
 
 async def test_reruns_exhausted_is_an_error_after_every_attempt() -> None:

@@ -62,10 +62,18 @@ class Conversation:
 
     # ----------------------------------------------------------------- public API
 
-    async def start(self, variables: Mapping[str, Any] | None = None) -> None:
-        """Give the user a fresh session; `variables` go with the first turn."""
+    async def start(
+        self, variables: Mapping[str, Any] | None = None, *, reset: bool = True
+    ) -> None:
+        """Give the user a fresh session; `variables` go with the first turn.
+
+        `reset=False` skips the round trip that clears the user's state, for a user id made up
+        for this conversation: no runtime can hold state for it yet. (A v4 session is then
+        opened by the first turn.)
+        """
         self._check_open()
-        await self._fresh_session()
+        if reset:
+            await self._fresh_session()
         self._last = None
         self._pending = dict(variables or {})
 
