@@ -93,6 +93,7 @@ def say(utterance: str) -> dict[str, Any]:
 # -- text / speak --------------------------------------------------------------------------
 
 
+# Non-integers show two decimals in messages (@voiceflow/common sanitizeVariables, toFixed(2)).
 def test_text_substitutes_variables_like_javascript() -> None:
     project = make_project(
         [text("t1", "Hi {name}, you have {n} points and {ratio} {missing}")],
@@ -101,7 +102,7 @@ def test_text_substitutes_variables_like_javascript() -> None:
     )
     output = run_turn(project, None, LAUNCH)
     trace = visible(output)[0]
-    assert trace["payload"]["message"] == "Hi Ann, you have 5 points and 2.5 {missing}"
+    assert trace["payload"]["message"] == "Hi Ann, you have 5 points and 2.50 {missing}"
     assert trace["payload"]["slate"]["content"] == slate(trace["payload"]["message"])
     assert (
         trace["payload"]["delay"] == trace["payload"]["slate"]["messageDelayMilliseconds"] == 1000

@@ -135,6 +135,7 @@ def run(runtime: Runtime) -> None:
         frame.hydrate(program)
         generation = runtime.stack.generation
         variables = Variables(runtime.variables, frame.variables)
+        runtime.commit_point(frame)
         _cycle_handler(runtime, frame, program, variables)
         if runtime.ended:
             return

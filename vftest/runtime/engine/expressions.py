@@ -14,19 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from vftest.runtime.engine.values import js_number, js_str, js_truthy, normalize_number
+from vftest.runtime.engine.values import UNDEFINED, js_number, js_str, js_truthy, normalize_number
 
 __all__ = ["UNDEFINED", "ExpressionError", "evaluate", "to_json_value"]
-
-
-class _Undefined:
-    """JavaScript `undefined` (distinct from `null`, which is Python None)."""
-
-    def __repr__(self) -> str:
-        return "undefined"
-
-
-UNDEFINED: Any = _Undefined()
 
 
 class ExpressionError(Exception):

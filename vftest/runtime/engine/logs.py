@@ -12,6 +12,7 @@ from typing import Any
 __all__ = ["LEVELS", "DebugLogging", "component_name"]
 
 LEVELS = {"off": 0, "error": 1, "warn": 2, "info": 3, "verbose": 4}
+_ALIASES = {"true": "info", "false": "off"}
 
 # Node types whose step-log kind differs from the node type (RuntimeLogs.nodeTypeToStepLogKind).
 _KINDS = {
@@ -46,7 +47,8 @@ class DebugLogging:
     """Turns log records into `log` traces through `add_trace` when the level allows."""
 
     def __init__(self, level: str | None, add_trace: Callable[[dict[str, Any]], None]) -> None:
-        self.max_level = LEVELS.get(level or "off", 0)
+        # `?logs=true` asks for the default level, info; `false` for none
+        self.max_level = LEVELS.get(_ALIASES.get(level or "off", level or "off"), 0)
         self._add_trace = add_trace
 
     def should_log(self, level: str) -> bool:

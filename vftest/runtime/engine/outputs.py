@@ -133,7 +133,7 @@ def _remember_output(variables: MutableMapping[str, Any], trace: dict[str, Any])
 
 
 def record_user_input(variables: MutableMapping[str, Any], request: dict[str, Any] | None) -> None:
-    """Append what the user said (utterance, intent query, or button label) to the transcript."""
+    """Append what the user said (utterance, intent query, or button label) to `_memory_`."""
     user_input: Any = None
     if isinstance(request, dict):
         request_type = request.get("type")
@@ -144,8 +144,11 @@ def record_user_input(variables: MutableMapping[str, Any], request: dict[str, An
             user_input = payload
         elif isinstance(request_type, str) and request_type.startswith("path-"):
             user_input = payload.get("label") if isinstance(payload, dict) else None
+    existing = variables.get(MEMORY_KEY)
     transcript = _transcript(variables)
-    if user_input:
+    # general-runtime pushes onto `_memory_ || []` and stores a different `_memory_ || []`:
+    # the input is only kept when a transcript already existed
+    if user_input and isinstance(existing, list):
         transcript.append({"role": "user", "content": user_input})
         if len(transcript) > _MAX_TURNS:
             transcript.pop(0)
@@ -224,8 +227,7 @@ def add_buttons(
         runtime.add_trace({"type": "choice", "payload": {"buttons": unique}})
 
 
-def add_no_reply_timeout(runtime: Runtime, node: dict[str, Any]) -> None:
-    """Emit a `no-reply` trace when the step has a no-reply timeout configured."""
-    no_reply = node.get("noReply")
-    if isinstance(no_reply, dict) and no_reply.get("timeout"):
-        runtime.add_trace({"type": "no-reply", "payload": {"timeout": no_reply["timeout"]}})
+def add_no_reply_timeout(runtime: Runtime, delay: Any) -> None:
+    """Emit a `no-reply` trace announcing `delay` (seconds) unless it is 0/absent."""
+    if delay:
+        runtime.add_trace({"type": "no-reply", "payload": {"timeout": delay}})

@@ -6,6 +6,7 @@ against it behave the same: flow traces on stack changes, base-program frame, fr
 
 from __future__ import annotations
 
+import copy
 import enum
 import time
 from collections.abc import Iterator, MutableMapping
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vftest.runtime.engine.logs import DebugLogging
+from vftest.runtime.engine.values import defined_only
 from vftest.runtime.project import Project
 
 __all__ = ["Action", "Frame", "Runtime", "Stack", "Variables"]
@@ -79,7 +81,7 @@ class Frame:
             diagramID=self.program_id,
             storage=self.storage,
             commands=self.commands,
-            variables=self.variables,
+            variables=defined_only(self.variables),
         )
         return state
 
@@ -223,6 +225,9 @@ class Runtime:
         self.stop_types = stop_types
         self.stop_all = stop_all
         self.logs = DebugLogging(log_level, self.add_trace)
+        # variables as last committed (general-runtime writes a frame visit's changes back
+        # only when the visit ends); kept only when a verbose log needs them
+        self.committed: tuple[dict[str, Any], dict[str, Any]] | None = None
         self.stack = Stack(self, [Frame.from_state(frame) for frame in state["stack"]])
 
     # -- traces ---------------------------------------------------------------------------
@@ -254,10 +259,28 @@ class Runtime:
         """The program (diagram) by id, or None."""
         return self.project.programs.get(program_id)
 
+    def commit_point(self, frame: Frame) -> None:
+        """A frame visit starts: remember the committed variables (only for verbose logs)."""
+        if self.logs.should_log("verbose"):
+            self.committed = (copy.deepcopy(self.variables), copy.deepcopy(frame.variables))
+
+    def committed_state(self) -> dict[str, Any]:
+        """The final state as general-runtime shows it mid-visit: this visit's changes unsaved."""
+        state = self.final_state()
+        if self.committed is None:
+            return state
+        global_vars, local_vars = self.committed
+        top = self.stack.top()
+        state["variables"] = defined_only(global_vars)
+        for frame_state, frame in zip(state["stack"], self.stack, strict=True):
+            if frame is top:
+                frame_state["variables"] = defined_only(local_vars)
+        return state
+
     def final_state(self) -> dict[str, Any]:
         """The state to store after the turn."""
         return {
             "stack": [frame.to_state() for frame in self.stack],
             "storage": self.storage,
-            "variables": self.variables,
+            "variables": defined_only(self.variables),
         }

@@ -12,13 +12,17 @@ import random
 import re
 import string
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 __all__ = [
+    "UNDEFINED",
     "VARIABLE_PATTERN",
     "deep_replace",
+    "defined_only",
     "js_number",
     "js_str",
+    "js_to_fixed",
     "js_truthy",
     "normalize_number",
     "random_slug",
@@ -28,6 +32,34 @@ __all__ = [
     "slate_to_text",
     "to_number_if_numeric",
 ]
+
+
+class _Undefined:
+    """JavaScript `undefined` (distinct from `null`, which is Python None).
+
+    A variable may hold it during a turn (a Set step whose result is NaN): text shows
+    "undefined", and the stored state drops the key, as JSON.stringify does.
+    """
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+    def __copy__(self) -> _Undefined:
+        return self
+
+    def __deepcopy__(self, _memo: dict[int, Any]) -> _Undefined:
+        return self
+
+
+UNDEFINED: Any = _Undefined()
+
+
+def defined_only(variables: dict[str, Any]) -> dict[str, Any]:
+    """`variables` without the names that hold `undefined` (what JSON.stringify keeps)."""
+    if not any(value is UNDEFINED for value in variables.values()):
+        return variables
+    return {key: value for key, value in variables.items() if value is not UNDEFINED}
+
 
 # @voiceflow/common READABLE_VARIABLE_REGEXP: `{name}` with 1-64 word characters.
 VARIABLE_PATTERN = re.compile(r"\{(\w{1,64})\}")
@@ -96,8 +128,18 @@ def js_str(value: Any) -> str:
     if isinstance(value, float):
         return _format_float(value)
     if isinstance(value, list):
-        return ",".join("" if item is None else js_str(item) for item in value)
+        return ",".join("" if item is None or item is UNDEFINED else js_str(item) for item in value)
+    if value is UNDEFINED:
+        return "undefined"
     return "[object Object]"
+
+
+def js_to_fixed(value: float) -> str:
+    """`Number.prototype.toFixed(2)`: ties round away from zero on the exact binary value."""
+    if not math.isfinite(value) or abs(value) >= 1e21:
+        return _format_float(value)
+    fixed = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{fixed:f}"
 
 
 def js_truthy(value: Any) -> bool:
@@ -112,10 +154,15 @@ def js_truthy(value: Any) -> bool:
 
 
 def sanitize_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
-    """Variables as text-substitution values: objects and arrays become JSON text."""
+    """Variables as text-substitution values for messages (@voiceflow/common sanitizeVariables).
+
+    Non-integer numbers show two decimals (`toFixed(2)`); objects and arrays become JSON text.
+    """
     sanitized: dict[str, Any] = {}
     for key, value in variables.items():
-        if isinstance(value, (dict, list)):
+        if isinstance(value, float) and not value.is_integer():
+            sanitized[key] = js_to_fixed(value)
+        elif isinstance(value, (dict, list)):
             sanitized[key] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         else:
             sanitized[key] = value

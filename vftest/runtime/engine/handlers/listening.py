@@ -31,7 +31,7 @@ from vftest.runtime.engine.state import (
     Runtime,
     Variables,
 )
-from vftest.runtime.engine.values import normalize_number, slate_to_text
+from vftest.runtime.engine.values import UNDEFINED, normalize_number, slate_to_text
 
 __all__ = [
     "CAPTURE",
@@ -39,6 +39,7 @@ __all__ = [
     "INTERACTION",
     "no_match",
     "no_reply",
+    "no_reply_delay",
     "wants_no_reply",
 ]
 
@@ -60,15 +61,88 @@ def _non_empty(prompts: Any) -> list[Any]:
     return kept
 
 
-def _global_prompt(runtime: Runtime, key: str) -> Any:
+# VoiceflowConstants.defaultMessages.globalNoMatch (note the typographic apostrophe)
+DEFAULT_GLOBAL_NO_MATCH = "Sorry, I didn\u2019t get that. Please try again."
+
+
+def _global_prompt(runtime: Runtime, key: str) -> dict[str, Any] | None:
+    """`settings.<key>.prompt` when it is a prompt (an object with `content`)."""
     setting = runtime.project.settings.get(key)
     prompt = setting.get("prompt") if isinstance(setting, dict) else None
-    if not isinstance(prompt, dict):
-        return None
+    return prompt if isinstance(prompt, dict) and "content" in prompt else None
+
+
+def _content_empty(content: Any) -> bool:
+    if not content:
+        return True
+    if isinstance(content, str):
+        return not content.strip()
+    return not slate_to_text(content)
+
+
+def _generate_output(runtime: Runtime, text: str, voice: Any) -> Any:
+    """A built-in message as the project type wants it: slate lines for chat, else a string."""
+    project = as_dict(runtime.project.raw.get("project"))
+    if project.get("type") == "chat" or project.get("platform") == "chatbot":
+        return [{"children": [{"text": line}]} for line in text.strip().split("\n")]
+    if project.get("platform") == "alexa" and voice == "Alexa":
+        voice = ""
+    if isinstance(voice, str) and voice.strip():
+        return f'<voice name="{voice}">{text}</voice>'
+    return text
+
+
+def _prompt_output(runtime: Runtime, prompt: dict[str, Any]) -> Any:
     content = prompt.get("content")
     if isinstance(content, str):
-        return content if content.strip() else None
-    return content if slate_to_text(content) else None
+        return _generate_output(runtime, content, _voice(runtime, prompt))
+    return content
+
+
+def _voice(runtime: Runtime, prompt: dict[str, Any] | None) -> Any:
+    voice = prompt.get("voice") if prompt else None
+    if voice is None:
+        default = runtime.project.settings.get("defaultVoice")
+        voice = default if isinstance(default, str) else None
+    return voice
+
+
+def _global_no_match(runtime: Runtime) -> Any:
+    """The project's global no-match output, the built-in one when never set, else None."""
+    prompt = _global_prompt(runtime, "globalNoMatch")
+    content = prompt.get("content") if prompt else None
+    if content is None:
+        return _generate_output(runtime, DEFAULT_GLOBAL_NO_MATCH, _voice(runtime, prompt))
+    if _content_empty(content):
+        return None
+    return _prompt_output(runtime, prompt) if prompt else None
+
+
+def _global_no_reply(runtime: Runtime) -> Any:
+    prompt = _global_prompt(runtime, "globalNoReply")
+    if prompt is None or _content_empty(prompt.get("content")):
+        return None
+    return _prompt_output(runtime, prompt)
+
+
+def global_no_reply_delay(runtime: Runtime) -> Any:
+    """`settings.globalNoReply.delay`, else the platform's default (8 s for Alexa/Google)."""
+    setting = runtime.project.settings.get("globalNoReply")
+    delay = setting.get("delay") if isinstance(setting, dict) else None
+    if delay is not None:
+        return delay
+    platform = as_dict(runtime.project.prototype).get("platform")
+    return {"alexa": 8, "google": 8, "dialogflow_es": 5}.get(str(platform), 10)
+
+
+def no_reply_delay(runtime: Runtime, node: Node) -> Any:
+    """The step's no-reply timeout, else the global one when a global no-reply prompt is set."""
+    timeout = as_dict(node.get("noReply")).get("timeout")
+    if timeout:
+        return timeout
+    if _global_no_reply(runtime) is not None:
+        return global_no_reply_delay(runtime)
+    return 0
 
 
 def wants_no_reply(runtime: Runtime) -> bool:
@@ -77,20 +151,26 @@ def wants_no_reply(runtime: Runtime) -> bool:
     return request is None or (isinstance(request, dict) and request.get("type") == "no-reply")
 
 
+def _either(value: Any, fallback: Any) -> Any:
+    """JavaScript's `value ?? fallback`."""
+    return fallback if value is None else value
+
+
 def no_match(node: Node, runtime: Runtime, variables: Variables) -> str | None:
     """Reprompt with the next no-match prompt, or take the else path once exhausted."""
     settings = as_dict(node.get("noMatch"))
-    prompts = _non_empty(settings.get("prompts", node.get("noMatches")))
-    randomize = settings.get("randomize", node.get("randomize"))
-    else_id = settings.get("nodeID", node.get("elseId"))
+    prompts = _non_empty(_either(settings.get("prompts"), node.get("noMatches")))
+    randomize = _either(settings.get("randomize"), node.get("randomize"))
+    else_id = _either(settings.get("nodeID"), node.get("elseId"))
     counter = runtime.storage.get(NO_MATCHES_COUNTER)
     counter = counter if isinstance(counter, int) else 0
 
     output: Any = None
     if counter < len(prompts):
         output = random.choice(prompts) if randomize else prompts[counter]
-    elif not else_id:
-        output = _global_prompt(runtime, "globalNoMatch")
+    if not output and not else_id:
+        # exhausted with nowhere to go: the global no-match, again and again
+        output = _global_no_match(runtime)
 
     if not output:
         runtime.storage.pop(NO_MATCHES_COUNTER, None)
@@ -101,35 +181,42 @@ def no_match(node: Node, runtime: Runtime, variables: Variables) -> str | None:
     add_output(runtime, output_trace(runtime, output, variables), variables, node)
     runtime.storage[NO_MATCHES_COUNTER] = counter + 1
     add_buttons(runtime, node, variables)
-    add_no_reply_timeout(runtime, node)
+    add_no_reply_timeout(runtime, no_reply_delay(runtime, node))
     return str(node["id"])
 
 
 def no_reply(node: Node, runtime: Runtime, variables: Variables) -> str | None:
-    """Reprompt with the next no-reply prompt, or take the no-reply path once exhausted."""
+    """Reprompt with the next no-reply prompt (then the global one), else the no-reply path."""
     settings = as_dict(node.get("noReply"))
     reprompt = node.get("reprompt")
     prompts = _non_empty(settings.get("prompts", [reprompt] if reprompt else []))
     counter = runtime.storage.get(NO_REPLIES_COUNTER)
     counter = counter if isinstance(counter, int) else 0
-    if counter >= len(prompts):
+    # the reprompt that uses up the step's prompts announces the global no-reply delay
+    last = counter == len(prompts) - 1
+    delay = global_no_reply_delay(runtime) if last else settings.get("timeout")
+    output: Any = None
+    if counter < len(prompts):
+        output = random.choice(prompts) if settings.get("randomize") else prompts[counter]
+    elif counter == len(prompts):
+        output = _global_no_reply(runtime)
+    if not output:
         runtime.storage.pop(NO_REPLIES_COUNTER, None)
         runtime.add_trace({"type": "path", "payload": {"path": "choice:noReply"}})
         path = settings.get("nodeID")
         return path if isinstance(path, str) and path else None
-    runtime.add_trace({"type": "path", "payload": {"path": "reprompt"}})
-    output = random.choice(prompts) if settings.get("randomize") else prompts[counter]
     runtime.storage[NO_REPLIES_COUNTER] = counter + 1
+    runtime.add_trace({"type": "path", "payload": {"path": "reprompt"}})
     add_output(runtime, output_trace(runtime, output, variables), variables, node)
     add_buttons(runtime, node, variables)
-    add_no_reply_timeout(runtime, node)
+    add_no_reply_timeout(runtime, delay if delay is not None else no_reply_delay(runtime, node))
     return str(node["id"])
 
 
 def _wait(node: Node, runtime: Runtime, variables: Variables, *, buttons: bool) -> str:
     if buttons:
         add_buttons(runtime, node, variables)
-    add_no_reply_timeout(runtime, node)
+    add_no_reply_timeout(runtime, no_reply_delay(runtime, node))
     runtime.storage.pop(NO_MATCHES_COUNTER, None)
     runtime.storage.pop(NO_REPLIES_COUNTER, None)
     return str(node["id"])
@@ -225,7 +312,7 @@ def words_to_number(text: str) -> int | float | None:
 def _capture(node: Node, runtime: Runtime, variables: Variables, _program: Program) -> str | None:
     if runtime.action is Action.RUNNING:
         add_buttons(runtime, node, variables)
-        add_no_reply_timeout(runtime, node)
+        add_no_reply_timeout(runtime, no_reply_delay(runtime, node))
         runtime.storage.pop(NO_REPLIES_COUNTER, None)
         return str(node["id"])
     if wants_no_reply(runtime):
@@ -254,6 +341,10 @@ CAPTURE = Handler(
 )
 
 
+def _or_null(value: Any) -> Any:
+    return None if value is UNDEFINED else value
+
+
 def _confidence_above(threshold: float, confidence: Any) -> bool:
     if not isinstance(confidence, (int, float)) or isinstance(confidence, bool):
         return True
@@ -278,13 +369,21 @@ def _capture_v2(
         intent = as_dict(node.get("intent"))
         requested = as_dict(payload.get("intent"))
         if not entire_response and intent.get("name") and requested.get("name") == intent["name"]:
-            entities = intent.get("entities") or []
+            entities = [e for e in intent.get("entities") or [] if isinstance(e, str)]
+            before = {e: _or_null(variables.get(e)) for e in entities}
             mappings = [{"slot": e, "variable": e} for e in entities]
-            variables.update(map_entities(mappings, payload.get("entities") or []))
+            after = map_entities(mappings, payload.get("entities") or [])
+            variables.update(after)
+            changed = {e: {"before": before[e], "after": after.get(e)} for e in entities}
+            runtime.logs.step("capture", node, {"changedVariables": changed})
             runtime.add_trace({"type": "path", "payload": {"path": "capture"}})
             return next_id(node)
         if entire_response:
-            variables[str(node["variable"])] = payload.get("query")
+            name = str(node["variable"])
+            before_value = _or_null(variables.get(name))
+            variables[name] = payload.get("query")
+            changed = {name: {"before": before_value, "after": payload.get("query")}}
+            runtime.logs.step("capture", node, {"changedVariables": changed})
             runtime.add_trace({"type": "path", "payload": {"path": "capture"}})
             return next_id(node)
     return no_match(node, runtime, variables)

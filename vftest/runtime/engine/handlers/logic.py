@@ -6,26 +6,49 @@ of `expressions.py` is understood, and anything else is reported like a JS error
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import MutableMapping
 from typing import Any
 
-from vftest.runtime.engine.expressions import UNDEFINED, ExpressionError, evaluate
+from vftest.runtime.engine.expressions import ExpressionError, evaluate
 from vftest.runtime.engine.handlers.base import Handler, Node, Program, as_dict, next_id
 from vftest.runtime.engine.handlers.navigation import _path_reference
 from vftest.runtime.engine.state import Runtime, Variables
-from vftest.runtime.engine.values import js_str, js_truthy
+from vftest.runtime.engine.values import UNDEFINED, js_str, js_truthy
 
 __all__ = ["IF", "IF_V2", "SET", "SET_V2"]
 
 
-def _assign(variables: Variables, name: str, value: Any) -> None:
-    # `!!v || !Number.isNaN(v) ? v : undefined`; undefined disappears from the JSON state
+def _assign(variables: MutableMapping[str, Any], name: str, value: Any) -> None:
+    # `!!v || !Number.isNaN(v) ? v : undefined`: the name holds undefined for the rest of the
+    # turn (text shows "undefined") and disappears from the JSON state
     if isinstance(value, float) and math.isnan(value):
         value = UNDEFINED
-    if value is UNDEFINED:
-        variables.pop(name, None)
-        return
     variables[name] = value
+
+
+def _json_text(value: Any) -> str:
+    """`String(JSON.stringify(value))` truncated like lodash's `_.truncate(.., {length: 100})`."""
+    if value is UNDEFINED:
+        text = "undefined"
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = "null"
+    else:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def code_debug(runtime: Runtime, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The `code` debug trace the runtime's code step emits for generated Set/Condition code."""
+    changes = [
+        f"`{{{name}}}`: `{_json_text(before.get(name, UNDEFINED))}` => "
+        f"`{_json_text(after.get(name, UNDEFINED))}`"
+        for name in {**before, **after}
+        if before.get(name, UNDEFINED) != after.get(name, UNDEFINED)
+    ]
+    summary = "changes:\n" + "\n".join(changes) if changes else "no variable changes"
+    runtime.debug(f"evaluating code - {summary}", "code")
 
 
 def _show(value: Any) -> str:
@@ -65,6 +88,8 @@ SET = Handler(
 
 
 def _set_v2(node: Node, runtime: Runtime, variables: Variables, _program: Program) -> str | None:
+    # Voiceflow compiles the step to one code block run in a sandbox: expressions see the
+    # results of earlier ones, and one failing expression discards every assignment.
     before: dict[str, Any] = {}
     for item in node.get("sets") or []:
         if not isinstance(item, dict) or not item.get("variable"):
@@ -73,29 +98,40 @@ def _set_v2(node: Node, runtime: Runtime, variables: Variables, _program: Progra
         if name not in variables:
             # declared on the fly so the result survives (the runtime does the same)
             variables.global_vars[name] = 0
+            if runtime.committed is not None:  # written straight to the runtime's store
+                runtime.committed[0][name] = 0
         before[name] = variables.get(name)
-        expression = item.get("expression")
-        try:
-            value = evaluate(js_str(expression) if expression is not None else "", variables)
-        except ExpressionError as error:
-            # the whole generated code block fails at the first bad expression
-            runtime.debug(
-                f"unable to resolve expression `{expression}` for `{{{name}}}`  \n`{error}`",
-                "setV2",
-            )
-            break
-        _assign(variables, name, value)
+    state = variables.snapshot()
+    working = dict(state)
+    try:
+        for item in node.get("sets") or []:
+            if not isinstance(item, dict) or not item.get("variable"):
+                continue
+            expression = item.get("expression")
+            value = evaluate(js_str(expression) if expression is not None else "", working)
+            _assign(working, str(item["variable"]), value)
+    except ExpressionError as error:
+        runtime.debug(f"unable to resolve code  \n`{json.dumps(str(error))}`", "code")
+    else:
+        code_debug(runtime, state, working)
+        for name, value in working.items():
+            if state.get(name, UNDEFINED) is not value:
+                variables[name] = value
     runtime.logs.step(
         "set",
         node,
         {
             "changedVariables": {
-                name: {"before": value, "after": variables.get(name)}
+                name: {"before": _json_value(value), "after": _json_value(variables.get(name))}
                 for name, value in before.items()
             }
         },
     )
     return next_id(node)
+
+
+def _json_value(value: Any) -> Any:
+    return None if value is UNDEFINED else value
 
 
 SET_V2 = Handler("setV2", lambda node, _runtime: node.get("type") == "setV2", _set_v2)
@@ -139,6 +175,8 @@ def _if_v2(node: Node, runtime: Runtime, variables: Variables, program: Program)
     paths = node.get("paths") or []
     errors: list[str] = []
     matched = -1
+    # the conditions run as generated code, which reports the (absent) variable changes
+    runtime.debug("evaluating code - no variable changes", "code")
     for index, expression in enumerate(payload.get("expressions") or []):
         try:
             value = evaluate(js_str(expression), variables)

@@ -5,13 +5,15 @@ Also the state handlers that route a request arriving at a step that cannot take
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
 from vftest.runtime.engine.handlers.base import Handler, Node, Program, as_dict, next_id
 from vftest.runtime.engine.matching import find_event_matcher, handle_command, has_command
 from vftest.runtime.engine.state import OUTPUT_MAP, RANDOMS, Action, Frame, Runtime, Variables
-from vftest.runtime.engine.values import deep_replace, replace_variables
+from vftest.runtime.engine.values import deep_replace, js_str, replace_variables
+from vftest.runtime.errors import syntax_error_message
 
 __all__ = [
     "CUSTOM_ACTION",
@@ -21,6 +23,7 @@ __all__ = [
     "GO_TO_NODE",
     "ONE_SHOT",
     "RANDOM",
+    "custom_action",
     "is_event_node",
     "preliminary_handler",
 ]
@@ -79,7 +82,7 @@ def _end(node: Node, runtime: Runtime, _variables: Variables, _program: Program)
     runtime.logs.step(
         "exit",
         node,
-        {"state": runtime.final_state() if verbose else None},
+        {"state": runtime.committed_state() if verbose else None},
         "verbose" if verbose else "info",
     )
     runtime.end()
@@ -126,7 +129,7 @@ GO_TO_NODE = Handler("goToNode", lambda node, _runtime: node.get("type") == "goT
 def _random(node: Node, runtime: Runtime, _variables: Variables, program: Program) -> str | None:
     choices = [c for c in node.get("nextIds") or [] if c is None or isinstance(c, str)]
     if not choices:
-        runtime.debug("no random paths connected - exiting", "randomV2")
+        runtime.debug("no random paths connected - exiting", "random")
         runtime.logs.step("random", node, {"path": None})
         return None
     if len(choices) == 1:
@@ -143,7 +146,7 @@ def _random(node: Node, runtime: Runtime, _variables: Variables, program: Progra
         runtime.storage[RANDOMS] = randoms
     else:
         chosen = random.choice(choices)
-    runtime.debug("going down random path", "randomV2")
+    runtime.debug("going down random path", "random")
     runtime.logs.step("random", node, {"path": _path_reference(program, chosen)})
     return chosen
 
@@ -164,9 +167,36 @@ def _is_custom(node: Node) -> bool:
     return node.get("_v") == 1 or (node.get("type") == "trace" and "paths" in node)
 
 
-def _custom_action(
+def _trace_node_output(
+    node: Node, runtime: Runtime, values: dict[str, Any]
+) -> tuple[str, Any] | None:
+    """A Trace step's (type, payload): the substituted `name` and `body` (JSON when asked)."""
+    payload = as_dict(node.get("payload"))
+    if node.get("type") != "trace" or not payload.get("name") or not payload.get("body"):
+        return None
+    trace_type = replace_variables(js_str(payload["name"]), values)
+    body: Any = replace_variables(js_str(payload["body"]), values)
+    if payload.get("bodyType") == "json":
+        try:
+            body = json.loads(body, parse_constant=_reject_constant)
+        except ValueError as error:
+            message = (
+                syntax_error_message(body, error)
+                if isinstance(error, json.JSONDecodeError)
+                else str(error)
+            )
+            runtime.debug(f"error parsing as JSON: {message}\n```{body}```")
+    return trace_type, body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"Unexpected token '{name[0]}', \"{name}\" is not valid JSON")
+
+
+def custom_action(
     node: Node, runtime: Runtime, variables: Variables, _program: Program
 ) -> str | None:
+    """A custom action (`_v: 1`): emit it, then continue or stop until a path's event comes."""
     paths = [p for p in node.get("paths") or [] if isinstance(p, dict)]
     default_index = node.get("defaultPath")
     default = None
@@ -180,10 +210,15 @@ def _custom_action(
                 return path.get("nextID") or None
         if has_command(runtime):
             return handle_command(runtime, variables)
-        return None
+        # a request none of the paths expects resumes the action's default path
+        return default
     values = dict(variables)
-    node_type = replace_variables(str(node.get("type", "")), values)
-    payload = deep_replace(node.get("payload", node.get("data")), values)
+    found = _trace_node_output(node, runtime, values)
+    if found is not None:
+        node_type, payload = found
+    else:
+        node_type = replace_variables(str(node.get("type", "")), values)
+        payload = deep_replace(node.get("payload", node.get("data")), values)
     trace: dict[str, Any] = {"type": node_type, "payload": payload}
     if "defaultPath" in node:
         trace["defaultPath"] = node["defaultPath"]
@@ -202,7 +237,7 @@ def _custom_action(
     return str(node["id"]) if stop else default
 
 
-CUSTOM_ACTION = Handler("_v1", lambda node, _runtime: _is_custom(node), _custom_action)
+CUSTOM_ACTION = Handler("_v1", lambda node, _runtime: _is_custom(node), custom_action)
 
 
 def is_event_node(node: Node) -> bool:

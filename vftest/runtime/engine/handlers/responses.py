@@ -10,8 +10,14 @@ import copy
 import random
 from typing import Any
 
-from vftest.runtime.engine.handlers.base import Handler, Node, Program, next_id
-from vftest.runtime.engine.handlers.listening import no_match, no_reply, wants_no_reply
+from vftest.runtime.engine.handlers.base import Handler, Node, Program, as_dict, next_id
+from vftest.runtime.engine.handlers.listening import (
+    no_match,
+    no_reply,
+    no_reply_delay,
+    wants_no_reply,
+)
+from vftest.runtime.engine.handlers.navigation import custom_action
 from vftest.runtime.engine.matching import handle_command, has_command
 from vftest.runtime.engine.outputs import add_no_reply_timeout, add_output, output_trace
 from vftest.runtime.engine.state import (
@@ -24,6 +30,7 @@ from vftest.runtime.engine.state import (
 )
 from vftest.runtime.engine.values import (
     deep_replace,
+    js_str,
     replace_variables,
     sanitize_variables,
     slate_inject,
@@ -134,7 +141,7 @@ def _blocking_request(node: Node, runtime: Runtime, variables: Variables) -> str
 
 def _stop_if_blocking(node: Node, runtime: Runtime) -> str | None:
     if node.get("isBlocking"):
-        add_no_reply_timeout(runtime, node)
+        add_no_reply_timeout(runtime, no_reply_delay(runtime, node))
         runtime.storage.pop(NO_REPLIES_COUNTER, None)
         runtime.storage.pop(NO_MATCHES_COUNTER, None)
         return str(node["id"])
@@ -190,15 +197,13 @@ CAROUSEL = Handler("carousel", lambda node, _runtime: node.get("type") == "carou
 
 
 def _channel_action(
-    node: Node, runtime: Runtime, variables: Variables, _program: Program
+    node: Node, runtime: Runtime, variables: Variables, program: Program
 ) -> str | None:
-    data: dict[str, Any] = node["data"] if isinstance(node.get("data"), dict) else node
-    payload = {
-        "name": data.get("name"),
-        "payload": deep_replace(data.get("payload"), dict(variables)),
-    }
-    runtime.add_trace({"type": "channel-action", "payload": payload})
-    return next_id(node)
+    """A channel action runs as a legacy custom action of type `channel-action`."""
+    data = as_dict(node.get("data"))
+    runtime.debug(f"__{js_str(data.get('name'))}__ - entered")
+    legacy = {**node, "_v": 1, "type": "channel-action", "payload": data}
+    return custom_action(legacy, runtime, variables, program)
 
 
 CHANNEL_ACTION = Handler(
