@@ -13,6 +13,7 @@ from typing import Any
 
 from tests.runtime.test_engine_nodes import (
     LAUNCH,
+    ROOT,
     SUB,
     kinds,
     make_project,
@@ -398,3 +399,79 @@ def test_stopped_custom_action_follows_default_path_on_an_unexpected_request() -
     assert messages(run_turn(project, stopped.state, {"type": "something-else"})) == ["refused"]
     assert messages(run_turn(project, stopped.state, say("hello"))) == ["refused"]
     assert messages(run_turn(project, stopped.state, {"type": "ok"})) == ["paid"]
+
+
+# -- rule 3: carousel ---------------------------------------------------------------------------
+
+
+def test_carousel_cards_keep_their_fields_and_empty_cards_are_dropped() -> None:
+    cards = [
+        {
+            "id": "c1",
+            "title": "{name}",
+            "imageUrl": "",
+            "description": slate("{price}"),
+            "buttons": [],
+            "extra": {"sku": 7},
+        },
+        {"id": "c2", "title": "", "imageUrl": "", "description": slate(""), "buttons": []},
+    ]
+    node = {
+        "id": "car",
+        "type": "carousel",
+        "layout": "List",
+        "isBlocking": False,
+        "cards": cards,
+        "nextId": None,
+    }
+    project = make_project(
+        [node], variables=["name", "price"], context_variables={"name": "Pie", "price": 4.5}
+    )
+    [trace] = [t for t in visible(run_turn(project, None, LAUNCH)) if t["type"] == "carousel"]
+    assert trace["payload"] == {
+        "layout": "List",
+        "cards": [{
+            "id": "c1", "title": "Pie", "imageUrl": "", "extra": {"sku": 7}, "buttons": [],
+            "description": {"slate": slate("4.50"), "text": "4.50"},
+        }],
+    }  # fmt: skip
+
+
+# -- rule 6: goToNode ---------------------------------------------------------------------------
+
+
+def test_go_to_node_in_the_same_diagram_continues_at_next_id() -> None:
+    lines = [
+        {"id": "g", "type": "goToNode", "diagramID": None, "nextId": "b"},
+        text("a", "A"),
+        text("b", "B"),
+    ]
+    assert messages(run_turn(make_project(lines), None, LAUNCH)) == ["B"]
+
+
+def test_go_to_node_in_another_diagram_jumps_into_a_new_frame() -> None:
+    lines = [
+        {"id": "comp", "type": "component", "diagramID": SUB, "nextId": "back"},
+        text("back", "back in root"),
+    ]
+    sub = [{"id": "g", "type": "goToNode", "diagramID": ROOT, "nextId": "target"}]
+    wait = {"id": "wait", "type": "captureV2", "variable": "answer", "nextId": None}
+    project = make_project(
+        [*lines, text("target", "target in root", "wait"), wait],
+        programs=[(SUB, sub)],
+        variables=["answer"],
+    )
+    output = run_turn(project, None, LAUNCH)
+    assert {"type": "path", "payload": {"path": "jump"}} in visible(output)
+    assert messages(output) == ["target in root"]
+    debug = [
+        t["payload"]
+        for t in output.traces
+        if t["type"] == "debug" and t["payload"].get("type") == "goToNode"
+    ]
+    assert debug == [{"type": "goToNode", "message": f"entering flow `{ROOT}`"}]
+    # popped to just above the root frame (the component's frame is gone), then a new root frame
+    stack = [(f["diagramID"], f.get("nodeID")) for f in output.state["stack"]]
+    assert stack[1:] == [(ROOT, "back"), (ROOT, "wait")]
+    # when the new frame finishes, the old root frame resumes where it was
+    assert messages(run_turn(project, output.state, say("hi"))) == ["back in root"]

@@ -112,14 +112,20 @@ GO_TO = Handler("goTo", lambda node, _runtime: node.get("type") == "goTo", _go_t
 def _go_to_node(
     node: Node, runtime: Runtime, _variables: Variables, _program: Program
 ) -> str | None:
-    target = node.get("nodeID")
+    """Go to a step: `nextId` in this diagram, or a jump into another diagram's new frame."""
+    target = next_id(node)
     diagram = node.get("diagramID")
     top = runtime.stack.top()
     if not diagram or (top is not None and diagram == top.program_id):
-        return target if isinstance(target, str) and target else None
-    if top is not None:
-        top.node_id = next_id(node)
-    runtime.stack.push(Frame(program_id=str(diagram), node_id=target))
+        return target
+    runtime.add_trace({"type": "path", "payload": {"path": "jump"}})
+    frames = runtime.stack.frames
+    index = next((i for i, f in enumerate(frames) if f.program_id == diagram), -1)
+    runtime.stack.pop_to(max(index + 1, 1))  # the base frame always stays
+    frame = Frame(program_id=str(diagram))
+    runtime.stack.push(frame)
+    frame.node_id = target
+    runtime.debug(f"entering flow `{frame.program_id}`", "goToNode")
     return None
 
 

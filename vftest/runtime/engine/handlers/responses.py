@@ -178,18 +178,21 @@ def _carousel(node: Node, runtime: Runtime, variables: Variables, _program: Prog
     for card in node.get("cards") or []:
         if not isinstance(card, dict):
             continue
-        cards.append(
-            {
-                "id": card.get("id"),
-                "title": replace_variables(card.get("title"), values),
-                "imageUrl": replace_variables(card.get("imageUrl"), values),
-                "description": _description(card.get("description"), values),
-                "buttons": [deep_replace(b, values) for b in card.get("buttons") or []],
-            }
-        )
+        # the card keeps every field it has; these four are substituted
+        item = {
+            **card,
+            "title": replace_variables(card.get("title"), values),
+            "imageUrl": replace_variables(card.get("imageUrl"), values),
+            "description": _description(card.get("description"), values),
+            "buttons": [deep_replace(b, values) for b in card.get("buttons") or []],
+        }
+        if item["title"] or item["imageUrl"] or item["description"]["text"] or item["buttons"]:
+            cards.append(item)
     if cards:
-        layout = node.get("layout") or "Carousel"
-        runtime.add_trace({"type": "carousel", "payload": {"layout": layout, "cards": cards}})
+        payload: dict[str, Any] = {"cards": cards}
+        if "layout" in node:
+            payload = {"layout": node["layout"], **payload}
+        runtime.add_trace({"type": "carousel", "payload": payload})
     return _stop_if_blocking(node, runtime)
 
 
