@@ -22,8 +22,9 @@ JsonPath = tuple[str | int, ...]
 """A path into the loaded data, e.g. `("cases", 0, "turns", 1)`."""
 
 # Aliases share nodes, so a few lines of YAML can expand into billions of values
-# ("billion laughs"); validation would walk every one of them, so expansion is capped.
-MAX_EXPANDED_NODES = 200_000
+# ("billion laughs"); validation would walk every one of them, so what aliases add beyond the
+# values written out is capped. A large suite without aliases expands to nothing more.
+MAX_ALIAS_EXPANSION = 200_000
 # Deep nesting exhausts Python's recursion in the parser, the schema validator and our walks.
 MAX_DEPTH = 64
 
@@ -109,7 +110,7 @@ if getattr(yaml, "__with_libyaml__", False):
     _FastLoader = _CLoader
 
 
-def _mark_line(mark: yaml.Mark | None) -> int:
+def _mark_line(mark: Any) -> int:
     return mark.line + 1 if mark is not None else 0
 
 
@@ -225,11 +226,11 @@ def parse_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
             return None, SourceMap(path, lines, {})
         walker = _Walker(path, lines)
         size = walker.walk(node, (), _mark_line(node.start_mark), 0)
-        if size > MAX_EXPANDED_NODES:
+        if size - len(walker.sizes) > MAX_ALIAS_EXPANSION:
             walker.problem(
                 _mark_line(node.start_mark),
                 (),
-                f"aliases expand this document to more than {MAX_EXPANDED_NODES} values",
+                f"aliases expand this document by more than {MAX_ALIAS_EXPANSION} values",
             )
         if walker.problems:
             raise SuiteError(walker.problems)
@@ -240,9 +241,10 @@ def parse_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
         raise SuiteError([_reader_problem(path, text, error)]) from error
     except yaml.YAMLError as error:  # any other unmarked error
         raise SuiteError([SuiteProblem(path, 0, "", f"not valid YAML: {error}")]) from error
-    except RecursionError as error:  # the parser itself recurses per nesting level
-        message = f"nesting is too deep to read (keep it under {MAX_DEPTH} levels)"
-        raise SuiteError([SuiteProblem(path, 0, "", message)]) from error
+    except RecursionError as error:  # the composer recurses per nesting level
+        message = f"nesting is deeper than {MAX_DEPTH} levels"
+        line = _too_deep_line(text)
+        raise SuiteError([SuiteProblem(path, line, "", message)]) from error
     finally:
         loader.dispose()
     source = SourceMap(path, lines, walker.spans)
@@ -256,6 +258,26 @@ def parse_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
 
 
 _FAILED: Any = object()
+
+
+def _too_deep_line(text: str) -> int:
+    """The line where nesting first passes MAX_DEPTH (0 if the events never get there).
+
+    PyYAML's event parser keeps its own stack (no recursion), so it can walk a document its
+    composer cannot.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _mark_line(event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return 0
 
 
 def _compose_fast(text: str) -> Any:

@@ -112,10 +112,16 @@ def load_suite(path: str | os.PathLike[str], *, text: str | None = None) -> Suit
 
 def _read(path: str) -> str:
     try:
-        return Path(path).read_bytes().decode("utf-8-sig")
+        raw = Path(path).read_bytes()
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        message = f"not UTF-8 text (byte {error.start} cannot be decoded)"
-        raise SuiteError([SuiteProblem(path, 0, "", message)]) from error
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        message = (
+            f"not UTF-8 text: byte 0x{raw[error.start]:02X} at column {column} cannot be "
+            "decoded (save the file as UTF-8)"
+        )
+        raise SuiteError([SuiteProblem(path, line, "", message)]) from error
     except OSError as error:
         message = f"cannot read the file: {error.strerror or error}"
         raise SuiteError([SuiteProblem(path, 0, "", message)]) from error

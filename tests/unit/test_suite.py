@@ -307,14 +307,26 @@ def test_missing_file_is_a_suite_error(tmp_path: Path) -> None:
     assert problem.message.startswith("cannot read the file: ")
 
 
-def test_non_utf8_file_is_a_suite_error(tmp_path: Path) -> None:
+def test_non_utf8_file_is_a_suite_error_on_the_line_of_the_bad_byte(tmp_path: Path) -> None:
     path = tmp_path / "latin1.vftest.yaml"
-    path.write_bytes(b"name: caf\xe9\ncases: []\n")
+    path.write_bytes(b"name: latin\ncases:\n  - name: caf\xe9\n    turns: [{launch: }]\n")
     with pytest.raises(SuiteError) as raised:
         load_suite(path)
-    assert [p.message for p in raised.value.problems] == [
-        "not UTF-8 text (byte 9 cannot be decoded)"
+    assert [(p.line, p.message) for p in raised.value.problems] == [
+        (3, "not UTF-8 text: byte 0xE9 at column 14 cannot be decoded (save the file as UTF-8)")
     ]
+    assert str(raised.value).startswith(f"{path}:3: not UTF-8 text")
+
+
+def test_twenty_thousand_cases_without_aliases_load(tmp_path: Path) -> None:
+    # Issue 14.6: the alias cap counted every value, so a large plain suite was refused.
+    case = (
+        "  - name: case {0}\n    turns:\n      - text: hello {0}\n        expect: [{{text: hi}}]\n"
+    )
+    text = "name: big\ncases:\n" + "".join(case.format(i) for i in range(20_000))
+    suite = load_suite(tmp_path / "big.vftest.yaml", text=text)
+    assert len(suite.cases) == 20_000
+    assert suite.cases[-1].turns[0].location.line == 5 + 4 * 19_999
 
 
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
