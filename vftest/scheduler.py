@@ -60,8 +60,15 @@ class BackgroundScheduler:
         return key in self._futures
 
     def result(self, key: Hashable) -> Any:
-        """Block until the case for `key` has finished; re-raises what it raised."""
-        return self._futures[key].result()
+        """Block until the case for `key` has finished; re-raises what it raised.
+
+        A result is handed out once: the future is forgotten, so a long run does not keep
+        every case's full result alive, and submitting `key` again plays it again.
+        """
+        try:
+            return self._futures[key].result()
+        finally:
+            del self._futures[key]
 
     def cancel_pending(self) -> int:
         """Cancel every case not finished yet and wait until each has stopped.

@@ -13,6 +13,7 @@ it to the controller and reports can be merged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -31,7 +32,9 @@ class TranscriptTurn:
     index: int
     line: int  # the turn's first line in the suite file
     action: Any  # the action as sent (after templating and button resolution); None if unsent
-    traces: tuple[Trace, ...] = ()  # every trace received, hidden types included
+    # Every trace received, hidden types included, as compact JSON: parsed trace dicts take
+    # about five times the memory, and a long run keeps every transcript to the end.
+    traces_json: str = "[]"
     hidden_types: tuple[str, ...] = ()
     verdicts: tuple[ExpectationResult, ...] = ()
     violations: tuple[Violation, ...] = ()
@@ -51,6 +54,12 @@ class TranscriptTurn:
         return all(verdict.ok for verdict in self.verdicts)
 
     @property
+    def traces(self) -> list[Trace]:
+        """Every trace received, hidden types included (parsed anew on each access)."""
+        traces: list[Trace] = json.loads(self.traces_json)
+        return traces
+
+    @property
     def visible(self) -> tuple[Trace, ...]:
         """The traces a user would see: those whose type the suite does not hide."""
         hidden = self.hidden_types
@@ -64,7 +73,7 @@ class TranscriptTurn:
             index=result.turn.index,
             line=result.turn.location.line,
             action=result.request,
-            traces=tuple(exchange.traces) if exchange else (),
+            traces_json=_compact(exchange.traces) if exchange else "[]",
             hidden_types=result.turn.hidden_types,
             verdicts=result.expectations,
             violations=result.violations,
@@ -80,7 +89,7 @@ class TranscriptTurn:
             "index": self.index,
             "line": self.line,
             "action": self.action,
-            "traces": list(self.traces),
+            "traces": self.traces,
             "hidden_types": list(self.hidden_types),
             "verdicts": [asdict(verdict) for verdict in self.verdicts],
             "violations": [asdict(violation) for violation in self.violations],
@@ -97,7 +106,7 @@ class TranscriptTurn:
             index=data["index"],
             line=data["line"],
             action=data["action"],
-            traces=tuple(data["traces"]),
+            traces_json=_compact(data["traces"]),
             hidden_types=tuple(data["hidden_types"]),
             verdicts=tuple(_verdict(item) for item in data["verdicts"]),
             violations=tuple(_violation(item) for item in data["violations"]),
@@ -118,6 +127,7 @@ class Transcript:
     line: int  # the case's first line in the suite file
     tags: tuple[str, ...]
     description: str
+    xfail: str | None  # the suite's reason when the case is expected to fail
     user_id: str
     environment: str
     api: str  # "v1" | "v2" | "v4"
@@ -150,6 +160,7 @@ class Transcript:
             line=case.location.line,
             tags=case.tags,
             description=case.description,
+            xfail=case.xfail,
             user_id=result.user_id,
             environment=result.version,
             api=result.api,
@@ -172,6 +183,7 @@ class Transcript:
             "line": self.line,
             "tags": list(self.tags),
             "description": self.description,
+            "xfail": self.xfail,
             "user_id": self.user_id,
             "environment": self.environment,
             "api": self.api,
@@ -197,6 +209,7 @@ class Transcript:
             line=data["line"],
             tags=tuple(data["tags"]),
             description=data["description"],
+            xfail=data["xfail"],
             user_id=data["user_id"],
             environment=data["environment"],
             api=data["api"],
@@ -208,6 +221,11 @@ class Transcript:
             duration=data["duration"],
             attempts=data["attempts"],
         )
+
+
+def _compact(traces: list[Trace]) -> str:
+    # allow_nan: keep whatever the runtime sent (Python read NaN in), not fail on it.
+    return json.dumps(traces, ensure_ascii=False, separators=(",", ":"))
 
 
 def _verdict(data: Mapping[str, Any]) -> ExpectationResult:

@@ -92,9 +92,9 @@ class CaseItem(pytest.Item):
         outcome = vf.result(self.nodeid, self.case, self.suite)
         if isinstance(outcome, VftestError):
             raise InfrastructureFailure(f"vftest could not run this case: {outcome}")
-        self.result = outcome
         if outcome.outcome == "error":
             raise InfrastructureFailure(render_failure(outcome))
+        self.result = outcome
 
     def runtest(self) -> None:
         """Raise `CaseFailed` with the readable report when the agent did not comply."""
@@ -111,6 +111,8 @@ class CaseItem(pytest.Item):
                 filename=self.suite.path,  # the summary points at the case, not at vftest
                 lineno=self.case.location.line,
             )
+        # The full result was needed only for this report; the transcript stays for the rest.
+        self.result = None
         if result.outcome == "failed":
             raise CaseFailed(result, render_failure(result, color=self._color()))
 

@@ -165,25 +165,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """One line of vftest counts after pytest's own summary."""
     vf = terminalreporter.config.stash.get(session_key, None)
-    if vf is None or not vf.results:
+    if vf is None or not vf.transcripts:
         return
     from vftest.report import render_summary
 
-    results = list(vf.results.values())
+    transcripts = list(vf.transcripts.values())
     # pytest's vocabulary: an xfail case that failed is "xfailed", one that passed "xpassed".
     outcomes = Counter(
-        ("x" + r.outcome if r.outcome in ("passed", "failed") else r.outcome)
-        if r.case.xfail is not None
-        else r.outcome
-        for r in results
+        ("x" + t.outcome if t.outcome in ("passed", "failed") else t.outcome)
+        if t.xfail is not None
+        else t.outcome
+        for t in transcripts
     )
     counts = {
-        "cases": len(results),
+        "cases": len(transcripts),
         "passed": outcomes["passed"],
         "failed": outcomes["failed"],
         "xfailed": outcomes["xfailed"],
         "xpassed": outcomes["xpassed"],
         "errors": outcomes["error"],
-        "violations": sum(r.violations for r in results),
+        "violations": sum(t.violation_count for t in transcripts),
     }
     terminalreporter.write_line(render_summary(counts))

@@ -51,8 +51,8 @@ class VftestSession:
 
     config: pytest.Config
     run_id: str = field(default_factory=new_run_id)
-    results: dict[str, CaseResult] = field(default_factory=dict)
-    # The compact record of every case played, for reports, baselines and coverage.
+    # The compact record of every case played, for reports, baselines and coverage. Full
+    # results live only while their item is reported (a long run must not keep them all).
     transcripts: dict[str, Transcript] = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
@@ -107,7 +107,6 @@ class VftestSession:
         self.submit(nodeid, case, suite)
         outcome: CaseResult | VftestError = self.scheduler.result(nodeid)
         if isinstance(outcome, CaseResult):
-            self.results[nodeid] = outcome
             self.transcripts[nodeid] = Transcript.from_result(outcome)
         return outcome
 

@@ -70,3 +70,22 @@ def test_exceptions_reach_the_waiting_item() -> None:
     with pytest.raises(KeyError):
         scheduler.result("k")
     scheduler.close()
+
+
+def test_a_result_is_handed_out_once_and_a_second_submission_plays_again() -> None:
+    scheduler = BackgroundScheduler(2)
+    plays: list[int] = []
+
+    async def play() -> int:
+        plays.append(len(plays))
+        return len(plays)
+
+    scheduler.submit("case", play)
+    assert scheduler.result("case") == 1
+    # nothing of the finished case is kept...
+    assert not scheduler.submitted("case")
+    # ...so a rerun (pytest-rerunfailures) really plays the case again
+    scheduler.submit("case", play)
+    assert scheduler.result("case") == 2
+    scheduler.close()
+    assert plays == [0, 1]
