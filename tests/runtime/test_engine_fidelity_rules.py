@@ -475,3 +475,147 @@ def test_go_to_node_in_another_diagram_jumps_into_a_new_frame() -> None:
     assert stack[1:] == [(ROOT, "back"), (ROOT, "wait")]
     # when the new frame finishes, the old root frame resumes where it was
     assert messages(run_turn(project, output.state, say("hi"))) == ["back in root"]
+
+
+# -- rule 1: dialog management, entity filling, auto-delegation -----------------------------------
+
+SIZE = {
+    "key": "k_size",
+    "name": "size",
+    "type": {"value": "Custom"},
+    "inputs": ["small", "large,big"],
+}
+SIZE_DIALOG = {
+    "prompt": [{"content": slate("Which size?")}],
+    "utterances": [{"text": "make it {{[size].k_size}}"}],
+}
+ORDER = {
+    "key": "order", "name": "order",
+    "inputs": [{"text": "order"}, {"text": "order a {{[size].k_size}} one"}],
+    "slots": [{"id": "k_size", "required": True, "dialog": SIZE_DIALOG}],
+}  # fmt: skip
+HELP = {"key": "help", "name": "help", "inputs": [{"text": "help"}], "slots": []}
+
+
+def capture_order_project() -> Project:
+    capture = {"id": "cap", "type": "captureV2", "intent": {"name": "order", "entities": ["size"]},
+               "noMatch": {"prompts": [slate("Sorry, which size?")], "nodeID": "else"}, "nextId": "ok"}  # fmt: skip
+    return make_project(
+        [text("hi", "Hi", "cap"), capture, text("ok", "Ordered {size}"), text("else", "Giving up")],
+        intents=[ORDER, HELP], slots=[SIZE], variables=["size"],
+    )  # fmt: skip
+
+
+FILL_ORDER = {"type": "intent", "payload": {"intent": {"name": "order"}, "query": "", "entities": []},
+              "requiredEntities": ["size"]}  # fmt: skip
+
+
+def entity_filling(output: Any) -> list[dict[str, Any]]:
+    return [t["payload"] for t in visible(output) if t["type"] == "entity-filling"]
+
+
+def test_capture_with_intent_asks_dialog_management_to_fill_its_entities() -> None:
+    project = capture_order_project()
+    launched = run_turn(project, None, LAUNCH)
+    # the capture's goto is delegated at once: ELICIT, so only the entity-filling trace
+    assert kinds(launched) == ["text", "entity-filling"]
+    assert entity_filling(launched) == [
+        {"entityToFill": "size", "intent": FILL_ORDER | {"ELICIT": True}}
+    ]
+    assert launched.state["storage"]["dm"] == {"intentRequest": FILL_ORDER | {"ELICIT": True}}
+
+    answered = run_turn(project, launched.state, say("big"))
+    assert messages(answered) == ["Ordered large"]  # canonicalised to the first synonym
+    assert answered.request["ELICIT"] is False
+    assert answered.request["payload"]["entities"] == [{"name": "size", "value": "large"}]
+    assert answered.request["payload"]["query"] == "big"
+    assert "dm" not in answered.state["storage"]
+    assert answered.state["variables"]["last_event"] == answered.request
+
+
+def test_entity_filling_no_match_sequence() -> None:
+    project = capture_order_project()
+    state = run_turn(project, None, LAUNCH).state
+    first = run_turn(project, state, say("xyz"))
+    # first no-match: the entity's own prompt (isPrompt) and the entity-filling trace
+    assert kinds(first) == ["text", "entity-filling"]
+    assert visible(first)[0]["payload"]["isPrompt"] is True
+    assert messages(first) == ["Which size?"]
+    assert entity_filling(first)[0]["intent"]["ELICIT"] is False
+    second = run_turn(project, first.state, say("xyz"))
+    # later: the capture's reprompt, then entity filling without the prompt
+    assert kinds(second) == ["path", "text", "entity-filling"]
+    assert messages(second) == ["Sorry, which size?"]
+    assert entity_filling(second)[0]["intent"]["ELICIT"] is True
+    third = run_turn(project, second.state, say("xyz"))
+    assert visible(third)[0]["payload"] == {"path": "choice:else"}
+    assert messages(third) == ["Giving up"]
+
+
+def test_answer_via_dialog_utterance_fills_the_kept_request() -> None:
+    project = capture_order_project()
+    state = run_turn(project, None, LAUNCH).state
+    first = run_turn(project, state, say("xyz"))
+    assert messages(run_turn(project, first.state, say("make it small"))) == ["Ordered small"]
+
+
+def interaction_order_project() -> Project:
+    node = {"id": "c1", "type": "interaction",
+            "interactions": [{"event": {"type": "intent", "intent": "order", "mappings": [{"slot": "size", "variable": "size"}]}, "nextId": "ok"}],
+            "noMatch": {"prompts": [slate("Pardon?")]}}  # fmt: skip
+    return make_project(
+        [node, text("ok", "Ordered {size}")],
+        intents=[ORDER, HELP],
+        slots=[SIZE],
+        variables=["size"],
+    )
+
+
+def test_in_scope_intent_missing_an_entity_prompts_and_keeps_the_request() -> None:
+    project = interaction_order_project()
+    state = run_turn(project, None, LAUNCH).state
+    asked = run_turn(project, state, say("order"))
+    assert messages(asked) == ["Which size?"]
+    assert [e["intent"]["payload"]["query"] for e in entity_filling(asked)] == ["order"]
+    kept = asked.state["storage"]["dm"]["intentRequest"]
+    assert kept["payload"]["intent"] == {"name": "order"}
+    # the runtime did not run: the step still waits, and last_event was not updated
+    assert asked.state["stack"][-1]["nodeID"] == "c1"
+    assert asked.state["variables"]["last_event"] != asked.request
+    filled = run_turn(project, asked.state, say("small"))
+    assert messages(filled) == ["Ordered small"]
+    assert filled.request["payload"]["intent"] == {"name": "order"}
+    assert filled.request["payload"]["query"] == "small"
+
+
+def test_out_of_scope_intent_passes_through_untouched() -> None:
+    project = interaction_order_project()
+    state = run_turn(project, None, LAUNCH).state
+    turn = run_turn(project, state, say("help"))
+    assert "ELICIT" not in turn.request
+    assert turn.request["payload"] == {
+        "query": "help",
+        "intent": {"name": "help"},
+        "entities": [],
+        "confidence": 1,
+    }
+    assert turn.state["variables"]["last_event"] == turn.request
+    assert messages(turn) == ["Pardon?"]
+    assert "dm" not in turn.state["storage"]
+
+
+def test_auto_delegation_follows_at_most_three_rounds() -> None:
+    loop = {"type": "intent", "payload": {"query": "", "intent": {"name": "help"}, "entities": []}}
+    go_to = {"id": "g", "type": "goTo", "request": loop, "noMatch": {}}
+    command = {
+        "type": "jump",
+        "event": {"type": "intent", "intent": "help"},
+        "diagramID": ROOT,
+        "nextID": "g",
+    }
+    project = make_project([go_to], intents=[HELP], base_commands=[command])
+    output = run_turn(project, None, LAUNCH)
+    jumps = [t for t in visible(output) if t["type"] == "path" and t["payload"] == {"path": "jump"}]
+    assert len(jumps) == 2  # rounds 2 and 3; the third goto is dropped
+    assert not [t for t in output.traces if t["type"] == "goto"]
+    assert output.request == loop

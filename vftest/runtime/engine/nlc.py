@@ -8,11 +8,19 @@ the open pass with 0.5; no match gives the `None` intent. No NLU model is consul
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NONE_INTENT", "Prediction", "predict", "utterance_with_slot_names"]
+__all__ = [
+    "NONE_INTENT",
+    "Prediction",
+    "as_name",
+    "dm_prefix",
+    "predict",
+    "utterance_with_slot_names",
+]
 
 NONE_INTENT = "None"
 
@@ -95,10 +103,42 @@ def _compile(
     return _Matcher(intent, regex, tuple(order), intent_slots)
 
 
-def _build(model: dict[str, Any], open_slot: bool) -> tuple[list[_Matcher], dict[str, Any]]:
+def _dialog_samples(
+    intent: dict[str, Any],
+    slots: list[dict[str, Any]],
+    by_key: dict[Any, dict[str, Any]],
+    samples: list[str],
+    dm_request: dict[str, Any],
+) -> list[str]:
+    """Entity-filling utterances for the intent being filled (general-runtime registerIntents).
+
+    Each required slot adds `<prefix> <dialog utterance>` and `<prefix> {slot}`: in front of
+    the intent's samples while the slot is missing, at the end once it is filled.
+    """
+    prefix = dm_prefix(str(intent["name"]))
+    filled = {e.get("name") for e in dm_request.get("entities") or [] if isinstance(e, dict)}
+    for intent_slot in intent.get("slots") or []:
+        slot = by_key.get(intent_slot.get("id")) if isinstance(intent_slot, dict) else None
+        if slot is None or not intent_slot.get("required"):
+            continue
+        dialog = intent_slot.get("dialog") if isinstance(intent_slot.get("dialog"), dict) else {}
+        utterances = [
+            utterance_with_slot_names(f"{prefix} {u.get('text')}", slots)
+            for u in dialog.get("utterances") or []
+            if isinstance(u, dict) and isinstance(u.get("text"), str)
+        ]
+        utterances.append(f"{prefix} {{{slot.get('name')}}}")
+        samples = [*samples, *utterances] if slot.get("name") in filled else [*utterances, *samples]
+    return samples
+
+
+def _build(
+    model: dict[str, Any], open_slot: bool, dm_request: dict[str, Any] | None = None
+) -> tuple[list[_Matcher], dict[str, Any]]:
     slots = [s for s in model.get("slots") or [] if isinstance(s, dict)]
     known = _slot_matchers(slots, open_slot)
     by_key = {s.get("key"): s for s in slots}
+    dm_intent = as_name(dm_request)
     matchers: list[_Matcher] = []
     seen: set[str] = set()
     for intent in model.get("intents") or []:
@@ -113,11 +153,15 @@ def _build(model: dict[str, Any], open_slot: bool) -> tuple[list[_Matcher], dict
             for s in intent.get("slots") or []
             if isinstance(s, dict) and s.get("id") in by_key
         )
+        samples = []
         for item in intent.get("inputs") or []:
             text = item.get("text") if isinstance(item, dict) else item
-            if not isinstance(text, str):
-                continue
-            text = utterance_with_slot_names(text, slots).strip()
+            if isinstance(text, str):
+                samples.append(utterance_with_slot_names(text, slots))
+        if dm_request is not None and name == dm_intent:
+            samples = _dialog_samples(intent, slots, by_key, samples, dm_request)
+        for sample in samples:
+            text = sample.strip()
             if not text:
                 continue
             try:
@@ -127,6 +171,18 @@ def _build(model: dict[str, Any], open_slot: bool) -> tuple[list[_Matcher], dict
             if matcher:
                 matchers.append(matcher)
     return matchers, known
+
+
+def as_name(payload: dict[str, Any] | None) -> str | None:
+    """The intent name of an intent request payload."""
+    intent = payload.get("intent") if isinstance(payload, dict) else None
+    name = intent.get("name") if isinstance(intent, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def dm_prefix(intent_name: str) -> str:
+    """The entity-filling prefix of an intent: the last 10 hex digits of its SHA-256."""
+    return hashlib.sha256(intent_name.encode()).hexdigest()[-10:]
 
 
 def _check(matcher: _Matcher, command: str, known: dict[str, Any]) -> list[dict[str, str]] | None:
@@ -144,8 +200,10 @@ def _check(matcher: _Matcher, command: str, known: dict[str, Any]) -> list[dict[
     return [{"name": n, "value": values[n]} for n in matcher.intent_slots if values.get(n)]
 
 
-def _match(model: dict[str, Any], command: str, open_slot: bool) -> Prediction | None:
-    matchers, known = _build(model, open_slot)
+def _match(
+    model: dict[str, Any], command: str, open_slot: bool, dm_request: dict[str, Any] | None
+) -> Prediction | None:
+    matchers, known = _build(model, open_slot, dm_request)
     for matcher in matchers:
         entities = _check(matcher, command, known)
         if entities is not None:
@@ -153,14 +211,20 @@ def _match(model: dict[str, Any], command: str, open_slot: bool) -> Prediction |
     return None
 
 
-def predict(model: dict[str, Any], utterance: str) -> Prediction:
-    """Classify `utterance` like the runtime does without a trained NLU model."""
+def predict(
+    model: dict[str, Any], utterance: str, dm_request: dict[str, Any] | None = None
+) -> Prediction:
+    """Classify `utterance` like the runtime does without a trained NLU model.
+
+    `dm_request` (an intent request payload being entity-filled) adds that intent's
+    prefixed entity-filling utterances, as the dialog manager's prediction does.
+    """
     command = re.sub("[\u2018\u2019]", "'", utterance)
     command = re.sub("[\u201c\u201d]", '"', command)
     if not model.get("intents"):
         return Prediction(NONE_INTENT, [], 1)
     return (
-        _match(model, command, open_slot=False)
-        or _match(model, command, open_slot=True)
+        _match(model, command, False, dm_request)
+        or _match(model, command, True, dm_request)
         or Prediction(NONE_INTENT, [], 1)
     )

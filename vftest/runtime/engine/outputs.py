@@ -27,6 +27,7 @@ __all__ = [
     "add_output",
     "output_trace",
     "record_user_input",
+    "remember_output",
     "sanitize_ssml",
 ]
 
@@ -92,7 +93,7 @@ def add_output(
     """Emit an output trace, remember it in the transcript, and log it."""
     runtime.add_trace(trace)
     if variables is not None and runtime.project.version.get("projectID"):
-        _remember_output(variables, trace)
+        remember_output(variables, trace)
     if node is None:
         return
     payload = trace["payload"]
@@ -116,7 +117,8 @@ def _store(variables: MutableMapping[str, Any], transcript: list[dict[str, Any]]
     )
 
 
-def _remember_output(variables: MutableMapping[str, Any], trace: dict[str, Any]) -> None:
+def remember_output(variables: MutableMapping[str, Any], trace: dict[str, Any]) -> None:
+    """Add what the agent said to `_memory_` (consecutive outputs share one entry)."""
     transcript = _transcript(variables)
     message = str(trace["payload"]["message"])
     content = sanitize_ssml(message) if trace["type"] == "speak" else message

@@ -1,8 +1,9 @@
 """One interaction turn, through the same stages as general-runtime's `interact` pipeline.
 
 state (launch reset, fresh-session generation, variable initialisation) -> NLU (local NLC for
-text) -> transcript -> dialog marker -> runtime (execute the diagram) -> auto-delegation of
-`goto` traces. Works on deep copies: the Project and the caller's state are never mutated.
+text) -> transcript -> dialog management -> runtime (execute the diagram), repeated for the
+last `goto` trace's request (auto-delegation, at most 3 rounds). Works on deep copies: the
+Project and the caller's state are never mutated.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from vftest.runtime.engine import cycle, nlc
+from vftest.runtime.engine import cycle, dialog, nlc
 from vftest.runtime.engine.outputs import record_user_input
 from vftest.runtime.engine.state import IS_BASE, Action, Runtime
 from vftest.runtime.engine.values import normalize_number
@@ -20,7 +21,7 @@ from vftest.runtime.project import Project
 
 __all__ = ["TurnConfig", "TurnOutput", "initial_state", "run_turn"]
 
-_MAX_DELEGATIONS = 10
+_MAX_DELEGATIONS = 3  # autoDelegate MAX_DELEGATION_TURNS
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,10 @@ def _execute(
     request = _understand(project, request)
     if project.version.get("projectID"):
         record_user_input(state["variables"], request)
-    if request is not None and request.get("type") == "intent":
-        request["ELICIT"] = request.get("ELICIT", False)
+    managed = dialog.manage(project, state, request, config.logs)
+    if managed.end:
+        return state, managed.traces, request
+    request = managed.request
 
     launch = request is not None and request.get("type") == "launch"
     runtime = Runtime(
@@ -235,6 +238,13 @@ def _execute(
     return runtime.final_state(), runtime.traces, request
 
 
+def _is_goto(trace: dict[str, Any]) -> bool:
+    payload = trace.get("payload")
+    return (
+        trace.get("type") == "goto" and isinstance(payload, dict) and bool(payload.get("request"))
+    )
+
+
 def run_turn(
     project: Project,
     state: dict[str, Any] | None,
@@ -253,14 +263,16 @@ def run_turn(
     for _ in range(_MAX_DELEGATIONS):
         working, turn_traces, handled = _execute(project, working, current, config)
         final_request = handled
-        goto = next((t for t in turn_traces if t.get("type") == "goto"), None)
-        if config.self_delegate or goto is None:
+        if config.self_delegate:
             traces.extend(turn_traces)
             break
-        # auto-delegation: the goto request is handled right away as the next turn
-        traces.extend(t for t in turn_traces if t is not goto)
-        payload = goto.get("payload") or {}
-        current = _normalize_request(payload.get("request"))
+        # auto-delegation: the last `goto` request is handled right away as the next turn
+        gotos = [t for t in turn_traces if _is_goto(t)]
+        traces.extend(t for t in turn_traces if not _is_goto(t))
+        if not gotos:
+            break
+        current = _normalize_request(gotos[-1]["payload"]["request"])
+        final_request = current
     return TurnOutput(
         state=copy.deepcopy(working),
         traces=copy.deepcopy(traces),

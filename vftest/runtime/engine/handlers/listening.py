@@ -11,6 +11,7 @@ import random
 import re
 from typing import Any
 
+from vftest.runtime.engine.entity import DM_KEY, entity_filling_request, set_elicit
 from vftest.runtime.engine.handlers.base import Handler, Node, Program, as_dict, next_id
 from vftest.runtime.engine.matching import (
     find_event_matcher,
@@ -354,8 +355,17 @@ def _confidence_above(threshold: float, confidence: Any) -> bool:
 def _capture_v2(
     node: Node, runtime: Runtime, variables: Variables, _program: Program
 ) -> str | None:
+    intent_name = as_dict(node.get("intent")).get("name")
     if runtime.action is Action.RUNNING:
-        return _wait(node, runtime, variables, buttons=False)
+        add_no_reply_timeout(runtime, no_reply_delay(runtime, node))
+        if intent_name:
+            # ask dialog management (auto-delegated) to fill the intent's entities
+            entities = as_dict(node.get("intent")).get("entities")
+            request = entity_filling_request(intent_name, entities if entities is not None else [])
+            _goto(runtime, set_elicit(request, True))
+        runtime.storage.pop(NO_MATCHES_COUNTER, None)
+        runtime.storage.pop(NO_REPLIES_COUNTER, None)
+        return str(node["id"])
     if wants_no_reply(runtime):
         return no_reply(node, runtime, variables)
     request = runtime.request or {}
@@ -386,7 +396,49 @@ def _capture_v2(
             runtime.logs.step("capture", node, {"changedVariables": changed})
             runtime.add_trace({"type": "path", "payload": {"path": "capture"}})
             return next_id(node)
-    return no_match(node, runtime, variables)
+    if isinstance(intent_name, str) and intent_name:
+        entities = as_dict(node.get("intent")).get("entities")
+        return entity_filling_no_match(
+            node, runtime, variables, [intent_name], entity_filling_request(intent_name, entities)
+        )
+    return entity_filling_no_match(node, runtime, variables, [], None)
+
+
+def _goto(runtime: Runtime, request: dict[str, Any]) -> None:
+    runtime.add_trace({"type": "goto", "payload": {"request": request}})
+
+
+def entity_filling_no_match(
+    node: Node,
+    runtime: Runtime,
+    variables: Variables,
+    intents: list[str],
+    default_request: dict[str, Any] | None,
+) -> str | None:
+    """No-match while filling entities: first the entity prompt, then reprompts, then else.
+
+    The request being filled is the one dialog management kept (when it has entities), else
+    `default_request`; each reprompt re-asks dialog management for it through a `goto`.
+    """
+    prior = as_dict(runtime.storage.get(DM_KEY)).get("priorIntent")
+    prior_payload = as_dict(as_dict(prior).get("payload"))
+    prior_matches = as_dict(prior_payload.get("intent")).get(
+        "name"
+    ) in intents and prior_payload.get("entities")
+    next_request = prior if prior_matches and isinstance(prior, dict) else default_request
+    counter = runtime.storage.get(NO_MATCHES_COUNTER)
+    if not _is_number(counter) and next_request:
+        runtime.storage[NO_MATCHES_COUNTER] = 0
+        _goto(runtime, set_elicit(next_request, False))
+        return str(node["id"])
+    path = no_match(node, runtime, variables)
+    if path == node.get("id") and next_request:
+        _goto(runtime, set_elicit(next_request, True))
+    return path
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 CAPTURE_V2 = Handler(
