@@ -366,6 +366,7 @@ def _semantic_problems(data: JSON, source: SourceMap, broken: set[JsonPath]) -> 
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         return []
     checker = _Checker(source)
+    _reserved_tags(data, (), checker)
     suite_vars = data.get("variables")
     suite_names = set(suite_vars) if isinstance(suite_vars, dict) else set()
     first_lines: dict[str, int] = {}
@@ -382,9 +383,42 @@ def _semantic_problems(data: JSON, source: SourceMap, broken: set[JsonPath]) -> 
                 )
             else:
                 first_lines[name] = source.line((*where, "name"))
+        _reserved_tags(case, where, checker)
         if where not in broken:
             checker.case(case, where, suite_names)
     return checker.problems
+
+
+# Tags become pytest markers; these names are markers pytest (or a common plugin) acts on, so a
+# tag would silently skip, xfail, rerun or time out cases instead of labelling them.
+RESERVED_TAGS = frozenset(
+    {
+        "skip",
+        "skipif",
+        "xfail",
+        "parametrize",
+        "usefixtures",
+        "filterwarnings",
+        "tryfirst",
+        "trylast",
+        "flaky",  # pytest-rerunfailures
+        "repeat",  # pytest-repeat
+        "timeout",  # pytest-timeout
+    }
+)
+
+
+def _reserved_tags(owner: dict[str, Any], where: JsonPath, checker: _Checker) -> None:
+    tags = owner.get("tags")
+    if not isinstance(tags, list):
+        return
+    for index, tag in enumerate(tags):
+        if isinstance(tag, str) and tag in RESERVED_TAGS:
+            hint = f"use the `{tag}:` key of a case" if tag in ("skip", "xfail") else "rename it"
+            checker.add(
+                (*where, "tags", index),
+                f"'{tag}' is a pytest marker that changes outcomes, not a label; {hint}",
+            )
 
 
 def _placeholders(pattern: str) -> str:
