@@ -619,3 +619,46 @@ def test_auto_delegation_follows_at_most_three_rounds() -> None:
     assert len(jumps) == 2  # rounds 2 and 3; the third goto is dropped
     assert not [t for t in output.traces if t["type"] == "goto"]
     assert output.request == loop
+
+
+# -- rule 12: legacy capture ----------------------------------------------------------------------
+
+
+def test_legacy_capture_keeps_digits_as_text_and_converts_number_words() -> None:
+    lines = [
+        {"id": "cap", "type": "capture", "variable": "count", "nextId": "t"},
+        text("t", "{count}"),
+    ]
+    project = make_project(lines, variables=["count"])
+    state = run_turn(project, None, LAUNCH).state
+    assert run_turn(project, state, say("42")).state["variables"]["count"] == "42"
+    assert run_turn(project, state, say("007")).state["variables"]["count"] == "007"
+    assert run_turn(project, state, say("forty two")).state["variables"]["count"] == 42
+    assert run_turn(project, state, say("two apples")).state["variables"]["count"] == "two apples"
+    logged = run_turn(project, state, say("three"), TurnConfig(logs="info"))
+    [log] = [
+        t["payload"]
+        for t in logged.traces
+        if t["type"] == "log" and t["payload"]["kind"] == "step.capture"
+    ]
+    assert log["message"]["changedVariables"] == {"count": {"before": 0, "after": 3}}
+
+
+def test_a_name_new_to_both_stores_is_kept_as_a_frame_local() -> None:
+    capture = {"id": "cap", "type": "captureV2", "variable": "undeclared", "nextId": "t"}
+    project = make_project([capture, text("t", "got {undeclared}", "wait"),
+                            {"id": "wait", "type": "captureV2", "variable": "undeclared", "nextId": None}])  # fmt: skip
+    state = run_turn(project, None, LAUNCH).state
+    turn = run_turn(project, state, say("blue"))
+    assert messages(turn) == ["got blue"]
+    assert "undeclared" not in turn.state["variables"]
+    assert turn.state["stack"][-1]["variables"]["undeclared"] == "blue"
+
+
+def test_condition_step_in_stop_types_is_handed_over_as_a_custom_action() -> None:
+    node = {"id": "i", "type": "ifV2", "payload": {"expressions": ["1"], "elseId": None},
+            "paths": [{"nextID": "t", "event": {"type": "go"}}], "defaultPath": 0}  # fmt: skip
+    project = make_project([node, text("t", "after")])
+    stopped = run_turn(project, None, LAUNCH, TurnConfig(stop_types=("ifV2",)))
+    assert kinds(stopped) == ["ifV2"]
+    assert messages(run_turn(project, stopped.state, {"type": "go"})) == ["after"]

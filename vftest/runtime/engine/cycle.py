@@ -137,6 +137,7 @@ def run(runtime: Runtime) -> None:
         variables = Variables(runtime.variables, frame.variables)
         runtime.commit_point(frame)
         _cycle_handler(runtime, frame, program, variables)
+        frame.variables.update(variables.scratch)  # names new to both stores become locals
         if runtime.ended:
             return
         if generation == runtime.stack.generation:

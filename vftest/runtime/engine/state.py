@@ -166,8 +166,8 @@ class Variables(MutableMapping[str, Any]):
     """The variables a handler sees: the frame's locals over the globals.
 
     Writes go to the frame when it declares the name, else to the globals when they have it.
-    A name neither knows lives only until the frame visit ends: general-runtime saves its
-    combined variable store back only for names the global or local store already had.
+    A name neither knows goes to `scratch`; when the frame visit ends the cycle saves it as a
+    frame local (general-runtime's saveCombinedVariables keeps "leftover" names locally).
     """
 
     def __init__(self, global_vars: dict[str, Any], local_vars: dict[str, Any]) -> None:

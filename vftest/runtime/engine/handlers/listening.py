@@ -32,7 +32,7 @@ from vftest.runtime.engine.state import (
     Runtime,
     Variables,
 )
-from vftest.runtime.engine.values import UNDEFINED, normalize_number, slate_to_text
+from vftest.runtime.engine.values import UNDEFINED, slate_to_text
 
 __all__ = [
     "CAPTURE",
@@ -287,10 +287,12 @@ _TENS = {
 
 
 def words_to_number(text: str) -> int | float | None:
-    """The number a whole utterance spells ("42", "forty two"), else None."""
+    """The number a whole utterance spells in words ("forty two"), else None.
+
+    Like the `words-to-numbers` package the runtime uses: digits are not words, so "42"
+    is not converted (the capture keeps the string).
+    """
     stripped = text.strip().lower()
-    if re.fullmatch(r"-?\d+(\.\d+)?", stripped):
-        return normalize_number(float(stripped))
     words = [w for w in re.split(r"[\s-]+", stripped) if w and w != "and"]
     if not words:
         return None
@@ -314,6 +316,12 @@ def _capture(node: Node, runtime: Runtime, variables: Variables, _program: Progr
     if runtime.action is Action.RUNNING:
         add_buttons(runtime, node, variables)
         add_no_reply_timeout(runtime, no_reply_delay(runtime, node))
+        if node.get("intent"):
+            intent = {"name": node["intent"]}
+            _goto(
+                runtime,
+                {"type": "intent", "payload": {"intent": intent, "query": "", "entities": []}},
+            )
         runtime.storage.pop(NO_REPLIES_COUNTER, None)
         return str(node["id"])
     if wants_no_reply(runtime):
@@ -325,12 +333,21 @@ def _capture(node: Node, runtime: Runtime, variables: Variables, _program: Progr
     if request.get("type") == "intent":
         slots = node.get("slots")
         if not node.get("variable") and isinstance(slots, list) and slots:
-            mappings = [{"slot": slot, "variable": slot} for slot in slots]
-            variables.update(map_entities(mappings, payload.get("entities") or []))
+            names = [slot for slot in slots if isinstance(slot, str)]
+            before = {name: _or_null(variables.get(name)) for name in names}
+            mappings = [{"slot": name, "variable": name} for name in names]
+            after = map_entities(mappings, payload.get("entities") or [])
+            variables.update(after)
+            changed = {name: {"before": before[name], "after": after.get(name)} for name in names}
+            runtime.logs.step("capture", node, {"changedVariables": changed})
         query = payload.get("query")
         if node.get("variable") and query:
+            name = str(node["variable"])
             number = words_to_number(str(query))
-            variables[str(node["variable"])] = number if number is not None else query
+            value = number if number is not None else query
+            changed = {name: {"before": _or_null(variables.get(name)), "after": value}}
+            runtime.logs.step("capture", node, {"changedVariables": changed})
+            variables[name] = value
     runtime.add_trace({"type": "path", "payload": {"path": "capture"}})
     return next_id(node)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from vftest.runtime.engine.expressions import ExpressionError, evaluate
 from vftest.runtime.engine.handlers.base import Handler, Node, Program, as_dict, next_id
-from vftest.runtime.engine.handlers.navigation import _path_reference
+from vftest.runtime.engine.handlers.navigation import _path_reference, custom_action
 from vftest.runtime.engine.state import Runtime, Variables
 from vftest.runtime.engine.values import UNDEFINED, js_str, js_truthy
 
@@ -171,6 +171,9 @@ IF = Handler(
 
 
 def _if_v2(node: Node, runtime: Runtime, variables: Variables, program: Program) -> str | None:
+    if "ifV2" in runtime.stop_types:
+        # a client that stops on condition steps gets them as custom actions
+        return custom_action(node, runtime, variables, program)
     payload = as_dict(node.get("payload"))
     paths = node.get("paths") or []
     errors: list[str] = []
