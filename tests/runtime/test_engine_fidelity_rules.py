@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.runtime.test_engine_nodes import (
+    HELP,
     LAUNCH,
     ROOT,
+    SIZE_SLOT,
     SUB,
     kinds,
     make_project,
@@ -265,17 +267,18 @@ def debug_of(output: Any, kind: str) -> list[str]:
             if t["type"] == "debug" and t["payload"].get("type") == kind]  # fmt: skip
 
 
+def set_v2(node_id: str, sets: dict[str, str], next_id: str) -> dict[str, Any]:
+    return {
+        "id": node_id,
+        "type": "setV2",
+        "sets": [{"variable": name, "expression": code} for name, code in sets.items()],
+        "nextId": next_id,
+    }
+
+
 def test_set_v2_and_if_v2_report_code_changes() -> None:
     lines = [
-        {
-            "id": "s",
-            "type": "setV2",
-            "sets": [
-                {"variable": "a", "expression": "a + 1"},
-                {"variable": "b", "expression": "a * 10"},
-            ],
-            "nextId": "i",
-        },
+        set_v2("s", {"a": "a + 1", "b": "a * 10"}, "i"),
         {
             "id": "i",
             "type": "ifV2",
@@ -296,15 +299,7 @@ def test_set_v2_and_if_v2_report_code_changes() -> None:
 
 def test_set_v2_error_discards_every_assignment() -> None:
     lines = [
-        {
-            "id": "s",
-            "type": "setV2",
-            "sets": [
-                {"variable": "a", "expression": "5"},
-                {"variable": "b", "expression": "nope("},
-            ],
-            "nextId": "t",
-        },
+        set_v2("s", {"a": "5", "b": "nope("}, "t"),
         text("t", "{a}"),
     ]
     output = run_turn(
@@ -479,12 +474,6 @@ def test_go_to_node_in_another_diagram_jumps_into_a_new_frame() -> None:
 
 # -- rule 1: dialog management, entity filling, auto-delegation -----------------------------------
 
-SIZE = {
-    "key": "k_size",
-    "name": "size",
-    "type": {"value": "Custom"},
-    "inputs": ["small", "large,big"],
-}
 SIZE_DIALOG = {
     "prompt": [{"content": slate("Which size?")}],
     "utterances": [{"text": "make it {{[size].k_size}}"}],
@@ -494,7 +483,6 @@ ORDER = {
     "inputs": [{"text": "order"}, {"text": "order a {{[size].k_size}} one"}],
     "slots": [{"id": "k_size", "required": True, "dialog": SIZE_DIALOG}],
 }  # fmt: skip
-HELP = {"key": "help", "name": "help", "inputs": [{"text": "help"}], "slots": []}
 
 
 def capture_order_project() -> Project:
@@ -502,7 +490,7 @@ def capture_order_project() -> Project:
                "noMatch": {"prompts": [slate("Sorry, which size?")], "nodeID": "else"}, "nextId": "ok"}  # fmt: skip
     return make_project(
         [text("hi", "Hi", "cap"), capture, text("ok", "Ordered {size}"), text("else", "Giving up")],
-        intents=[ORDER, HELP], slots=[SIZE], variables=["size"],
+        intents=[ORDER, HELP], slots=[SIZE_SLOT], variables=["size"],
     )  # fmt: skip
 
 
@@ -566,7 +554,7 @@ def interaction_order_project() -> Project:
     return make_project(
         [node, text("ok", "Ordered {size}")],
         intents=[ORDER, HELP],
-        slots=[SIZE],
+        slots=[SIZE_SLOT],
         variables=["size"],
     )
 

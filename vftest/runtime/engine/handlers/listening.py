@@ -312,6 +312,19 @@ def words_to_number(text: str) -> int | float | None:
     return total + current
 
 
+def _capture_entities(
+    node: Node, runtime: Runtime, variables: Variables, slots: Any, payload: dict[str, Any]
+) -> None:
+    """Set each slot's variable (same name) from the request's entities, and log the change."""
+    names = [slot for slot in slots or [] if isinstance(slot, str)]
+    before = {name: _or_null(variables.get(name)) for name in names}
+    mappings = [{"slot": name, "variable": name} for name in names]
+    after = map_entities(mappings, payload.get("entities") or [])
+    variables.update(after)
+    changed = {name: {"before": before[name], "after": after.get(name)} for name in names}
+    runtime.logs.step("capture", node, {"changedVariables": changed})
+
+
 def _capture(node: Node, runtime: Runtime, variables: Variables, _program: Program) -> str | None:
     if runtime.action is Action.RUNNING:
         add_buttons(runtime, node, variables)
@@ -333,13 +346,7 @@ def _capture(node: Node, runtime: Runtime, variables: Variables, _program: Progr
     if request.get("type") == "intent":
         slots = node.get("slots")
         if not node.get("variable") and isinstance(slots, list) and slots:
-            names = [slot for slot in slots if isinstance(slot, str)]
-            before = {name: _or_null(variables.get(name)) for name in names}
-            mappings = [{"slot": name, "variable": name} for name in names]
-            after = map_entities(mappings, payload.get("entities") or [])
-            variables.update(after)
-            changed = {name: {"before": before[name], "after": after.get(name)} for name in names}
-            runtime.logs.step("capture", node, {"changedVariables": changed})
+            _capture_entities(node, runtime, variables, slots, payload)
         query = payload.get("query")
         if node.get("variable") and query:
             name = str(node["variable"])
@@ -396,13 +403,7 @@ def _capture_v2(
         intent = as_dict(node.get("intent"))
         requested = as_dict(payload.get("intent"))
         if not entire_response and intent.get("name") and requested.get("name") == intent["name"]:
-            entities = [e for e in intent.get("entities") or [] if isinstance(e, str)]
-            before = {e: _or_null(variables.get(e)) for e in entities}
-            mappings = [{"slot": e, "variable": e} for e in entities]
-            after = map_entities(mappings, payload.get("entities") or [])
-            variables.update(after)
-            changed = {e: {"before": before[e], "after": after.get(e)} for e in entities}
-            runtime.logs.step("capture", node, {"changedVariables": changed})
+            _capture_entities(node, runtime, variables, intent.get("entities"), payload)
             runtime.add_trace({"type": "path", "payload": {"path": "capture"}})
             return next_id(node)
         if entire_response:
