@@ -650,3 +650,15 @@ def test_condition_step_in_stop_types_is_handed_over_as_a_custom_action() -> Non
     stopped = run_turn(project, None, LAUNCH, TurnConfig(stop_types=("ifV2",)))
     assert kinds(stopped) == ["ifV2"]
     assert messages(run_turn(project, stopped.state, {"type": "go"})) == ["after"]
+
+
+def test_malformed_intent_requests_do_not_break_dialog_management() -> None:
+    project = capture_order_project()
+    state = run_turn(project, None, LAUNCH).state
+    # an intent that is not an object is nobody's intent: the capture keeps waiting
+    odd = run_turn(project, state, {"type": "intent", "payload": {"intent": "order"}})
+    assert odd.state["stack"][-1]["nodeID"] == "cap"
+    # entities that are not objects are ignored; the real one fills the capture
+    entities = ["x", 3, {"name": "size", "value": "big"}]
+    request = {"type": "intent", "payload": {"intent": {"name": "order"}, "entities": entities}}
+    assert messages(run_turn(project, state, request)) == ["Ordered large"]

@@ -64,10 +64,12 @@ def _none_request(query: Any) -> dict[str, Any]:
 
 def _entities(request: dict[str, Any]) -> list[dict[str, Any]]:
     payload = request["payload"]
-    if not isinstance(payload.get("entities"), list):
-        payload["entities"] = []
-    entities: list[dict[str, Any]] = payload["entities"]
-    return entities
+    entities = payload.get("entities")
+    if not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities):
+        # a client may send anything here; only entity objects mean something
+        payload["entities"] = [e for e in entities or [] if isinstance(e, dict)]
+    kept: list[dict[str, Any]] = payload["entities"]
+    return kept
 
 
 def _model_intent(model: dict[str, Any], name: str | None) -> dict[str, Any] | None:

@@ -210,7 +210,8 @@ def _execute(
     if request is not None and request.get("type") == "intent":
         payload = request["payload"]
         confidence = _readable_confidence(payload.get("confidence"))
-        intent_name = (payload.get("intent") or {}).get("name")
+        intent = payload.get("intent")
+        intent_name = intent.get("name") if isinstance(intent, dict) else None
         runtime.debug(
             f"matched intent **{intent_name}** - confidence interval _{confidence}%_", "intent"
         )
