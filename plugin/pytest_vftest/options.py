@@ -111,6 +111,15 @@ OPTIONS: tuple[Option, ...] = (
         "machines by a stable hash of their node ids",
         env="VFTEST_SHARD",
     ),
+    # Agent coverage (issue 17): see docs/coverage.md.
+    Option("cov", "record which steps of the agent the cases reach", convert=_bool, is_flag=True),
+    Option("cov-agent", "agent file (.vfr) to report coverage against (default: the suite's)"),
+    Option("cov-json", "write the agent coverage report as JSON to this path"),
+    Option(
+        "cov-fail-under",
+        "fail the run when agent step coverage is below this percentage",
+        convert=float,
+    ),
 )
 
 

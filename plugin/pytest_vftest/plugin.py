@@ -39,6 +39,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[session_key] = VftestSession(config)
     config.stash[_suite_errors] = []
     config.stash[_other_errors] = []
+    if lookup(config, "cov"):
+        from pytest_vftest.coverage import CoveragePlugin
+
+        config.pluginmanager.register(CoveragePlugin(config), "vftest-coverage")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -17,6 +17,7 @@ import pytest
 from pytest_vftest.options import lookup, resolve
 from vftest.client import ClientSettings
 from vftest.contract import Contract, load_contract
+from vftest.coverage import COVERAGE_EXCLUDE_TYPES, hide_coverage_traces
 from vftest.errors import ConfigError, ContractError, ProjectError, VftestError
 from vftest.limiter import AdaptiveLimiter
 from vftest.models import ApiGeneration, Case, CaseResult, ContractSettings, Suite
@@ -80,6 +81,8 @@ class VftestSession:
         if scheduler.submitted(nodeid):
             return
         target = self.target_for(suite)
+        if lookup(self.config, "cov"):
+            case = hide_coverage_traces(case)
         # Round robin over small pools: each conversation keeps one client throughout.
         http = self._clients[self._submitted % len(self._clients)]
         self._submitted += 1
@@ -182,6 +185,10 @@ class VftestSession:
             project_id=project_id,
             api_key=api_key,
             timeout=float(lookup(self.config, "timeout")),
+            # Agent coverage reads the runtime's own block traces, filtered out by default.
+            config={"excludeTypes": list(COVERAGE_EXCLUDE_TYPES)}
+            if lookup(self.config, "cov")
+            else None,
         )
         return ResolvedTarget(
             client=client,

@@ -1,0 +1,169 @@
+"""Agent coverage end to end (`--vftest-cov`): exact figures, merging, the bar, the wire.
+
+The tiny agent (tests/data/coverage/tiny.vfr) has 7 steps: start, a greeting, a two-button
+menu, one text per button, an exit, and a text nothing links to. Pressing "Side A" reaches
+start, greeting, menu, side A, exit: 5 of 7 (71.43%); missed: side B and the orphan.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vftest.coverage import steps_of
+
+ROOT = Path(__file__).parents[2]
+DATA = ROOT / "tests" / "data" / "coverage"
+
+
+@pytest.fixture
+def tiny(pytester: pytest.Pytester) -> Path:
+    """The tiny agent and its one-case suite in pytester's directory."""
+    shutil.copy(DATA / "tiny.vfr", pytester.path / "tiny.vfr")
+    shutil.copy(DATA / "tiny.vftest.yaml", pytester.path / "tiny.vftest.yaml")
+    return pytester.path / "tiny.vfr"
+
+
+def _agent(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    [agent] = data["agents"]
+    return agent
+
+
+def test_tiny_agent_coverage_is_the_hand_computed_one(
+    pytester: pytest.Pytester, tiny: Path
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vftest-cov", "--vftest-cov-json", "cov.json"
+    )
+    result.assert_outcomes(passed=1)
+    agent = _agent(pytester.path / "cov.json")
+    assert agent["steps"] == {"total": 7, "hit": 5, "percent": 71.43}
+    [diagram] = agent["diagrams"]
+    assert diagram["name"] == "ROOT"
+    assert [m["id"] for m in diagram["missed"]] == ["t_b", "t_orphan"]
+    assert diagram["missed"][0] == {"id": "t_b", "type": "text", "snippet": "You chose side B."}
+    [suite] = agent["suites"].values()
+    assert suite["reached"] == ["t_a", "t_end", "t_hello", "t_menu", "t_start"]
+    result.stdout.re_match_lines(
+        [r"ROOT\s+7\s+2\s+71\.4%\s+t_b, t_orphan", r"TOTAL\s+7\s+2\s+71\.4%"]
+    )
+    result.stdout.fnmatch_lines(["  ROOT t_orphan (text): Nobody ever gets here."])
+
+
+def test_fail_under_fails_a_run_below_the_bar(pytester: pytest.Pytester, tiny: Path) -> None:
+    below = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vftest-cov-fail-under", "80", "--vftest-cov"
+    )
+    assert below.ret == pytest.ExitCode.TESTS_FAILED
+    below.stdout.fnmatch_lines(["*71.4% of *tiny.vfr is below --vftest-cov-fail-under 80%*"])
+    above = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vftest-cov-fail-under", "70", "--vftest-cov"
+    )
+    assert above.ret == pytest.ExitCode.OK
+
+
+def test_ini_key_turns_coverage_on(pytester: pytest.Pytester, tiny: Path) -> None:
+    pytester.makeini("[pytest]\nvftest_cov = true\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.stdout.re_match_lines([r"TOTAL\s+7\s+2\s+71\.4%"])
+
+
+def test_hosted_style_over_the_wire_agrees_with_the_embedded_runtime(
+    pytester: pytest.Pytester, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A separate runtime at a URL (as a hosted one) gives the same report as the embedded one."""
+    from vftest.runtime.app import create_app
+    from vftest.runtime.options import RuntimeOptions
+    from vftest.runtime.project import load_project
+    from vftest.runtime.server import RunningServer
+
+    embedded = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vftest-cov", "--vftest-cov-json", "embedded.json"
+    )
+    embedded.assert_outcomes(passed=1)
+    monkeypatch.setenv("VOICEFLOW_API_KEY", "VF.DM.000000000000000000000000.coverage")
+    server = RunningServer(create_app(load_project(tiny), RuntimeOptions()))
+    server.start()
+    try:
+        wire = pytester.runpytest_subprocess(
+            "-p",
+            "no:cacheprovider",
+            "--vftest-cov",
+            "--vftest-url",
+            server.url,
+            "--vftest-cov-agent",
+            str(tiny),
+            "--vftest-cov-json",
+            "wire.json",
+        )
+    finally:
+        server.stop()
+    wire.assert_outcomes(passed=1)
+    by_wire = _agent(pytester.path / "wire.json")
+    by_engine = _agent(pytester.path / "embedded.json")
+    assert by_wire["steps"] == by_engine["steps"] == {"total": 7, "hit": 5, "percent": 71.43}
+    assert by_wire["diagrams"] == by_engine["diagrams"]
+
+
+def _demo(pytester: pytest.Pytester, *, without: str | None = None) -> dict[str, Any]:
+    suites = pytester.path / "suites"
+    if not suites.exists():
+        shutil.copytree(ROOT / "suites", suites)
+    args = ["-p", "no:cacheprovider", "-n", "2", "--vftest-cov", "--vftest-cov-json", "demo.json"]
+    if without is not None:
+        args += [
+            f"suites/{name.name}"
+            for name in sorted(suites.glob("*.vftest.yaml"))
+            if name.name != without
+        ]
+    else:
+        args.append("suites")
+    result = pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    return _agent(pytester.path / "demo.json")
+
+
+def test_example_suites_reach_every_step_of_the_demo_agent(pytester: pytest.Pytester) -> None:
+    """Merged across two xdist workers; removing a suite loses exactly what only it reaches."""
+    everything = _demo(pytester)
+    total = len(steps_of(ROOT / "suites" / "agents" / "support.vfr"))
+    assert everything["steps"] == {"total": total, "hit": total, "percent": 100.0}
+    reached = {
+        Path(suite).name: set(entry["reached"]) for suite, entry in everything["suites"].items()
+    }
+    others = set().union(*(ids for name, ids in reached.items() if name != "products.vftest.yaml"))
+    only_products = reached["products.vftest.yaml"] - others
+    assert only_products  # the carousel is reached by the products suite alone
+
+    fewer = _demo(pytester, without="products.vftest.yaml")
+    missed = {m["id"] for d in fewer["diagrams"] for m in d["missed"]}
+    assert missed == only_products
+    assert fewer["steps"]["hit"] == total - len(only_products)
+
+
+def test_readme_shows_the_real_demo_report(pytester: pytest.Pytester) -> None:
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"\$ pytest suites/ --vftest-cov\n\.\.\.\n(.*?)```", readme, re.S)
+    assert match, "the README lost its coverage report"
+    shutil.copytree(ROOT / "suites", pytester.path / "suites")
+    result = pytester.runpytest_subprocess("suites/", "-p", "no:cacheprovider", "--vftest-cov")
+    assert result.ret == pytest.ExitCode.OK
+    expected = match.group(1).rstrip("\n").splitlines()
+    lines = result.stdout.lines
+    start = lines.index(expected[0])
+    assert lines[start : start + len(expected)] == expected
+
+
+def test_docs_command_runs(pytester: pytest.Pytester) -> None:
+    docs = (ROOT / "docs" / "coverage.md").read_text()
+    [command] = re.findall(r"^\$ pytest (.*)$", docs, re.M)
+    shutil.copytree(ROOT / "suites", pytester.path / "suites")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *command.split())
+    assert result.ret == pytest.ExitCode.OK
+    assert _agent(pytester.path / "coverage.json")["steps"]["percent"] == 100.0
