@@ -21,6 +21,7 @@ DETAIL = " " * 9  # lines under a `FAIL expect[0]` entry line up past the status
 MAX_TRACES = 30  # received traces listed before "... and N more"
 MAX_SOURCE = 20  # YAML lines shown for the failing turn
 MAX_DETAIL = 200  # characters of one detail line
+MAX_MESSAGE = 300  # characters of a contract violation message (cut between words)
 TYPE_WIDTH = 7  # `#1 text    "..."`: type column wide enough for speak/choice/cardV2
 
 
@@ -79,7 +80,8 @@ def render_verdict(result: CaseResult) -> str:
     if blocking:
         v = blocking[0]
         at = f" at {v.json_path}" if v.json_path else ""
-        return f"{prefix}{v.subject} violates the contract: {one_line(v.message, 150)}{at}{more}"
+        message = one_line(v.message, MAX_MESSAGE, words=True)
+        return f"{prefix}{v.subject} violates the contract: {message}{at}{more}"
     return f"{prefix}failed"
 
 
@@ -105,7 +107,7 @@ def render_warnings(result: CaseResult, *, color: bool = False) -> str | None:
         times = f" ({v.count} violations)" if v.count > 1 else ""
         lines.append(
             f"{INDENT}turn {number} {_describe_action(turn_result)}: "
-            f"{v.subject} {one_line(v.message, 150)}{at}{times}"
+            f"{v.subject} {one_line(v.message, MAX_MESSAGE, words=True)}{at}{times}"
         )
     return "\n".join(lines)
 
@@ -201,7 +203,7 @@ def _violation_lines(violations: Sequence[Violation], mode: str, color: bool) ->
     lines = [f"{INDENT}{status} {'contract'.ljust(9)}  {total} {noun}"]
     for v in violations:
         times = f"  ({v.count} violations)" if v.count > 1 else ""
-        lines.append(f"{DETAIL}{v.subject}: {one_line(v.message, 150)}{times}")
+        lines.append(f"{DETAIL}{v.subject}: {one_line(v.message, MAX_MESSAGE, words=True)}{times}")
         if v.json_path:
             lines.append(f"{DETAIL}  at      {v.json_path}")
         keyword = f" ({v.keyword})" if v.keyword else ""

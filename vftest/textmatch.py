@@ -56,10 +56,21 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def one_line(text: str, limit: int = MAX_DIFF_LINE) -> str:
-    """Show `text` on one line: escape newlines and tabs, cut to `limit` characters with `…`."""
+def one_line(text: str, limit: int = MAX_DIFF_LINE, *, words: bool = False) -> str:
+    """Show `text` on one line: escape newlines and tabs, cut to `limit` characters with `…`.
+
+    With `words`, a cut falls between words (when one ends in the last fifth of the line), so
+    a sentence of ours, such as a hint on what to do, never stops mid-word.
+    """
     flat = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if words:
+        space = cut.rfind(" ")
+        if space >= limit * 4 // 5:
+            cut = cut[:space]
+    return cut + "…"
 
 
 def quote(text: str, limit: int = MAX_QUOTE) -> str:

@@ -45,6 +45,28 @@ class SuiteFile(pytest.File):
             return str(self.path)
 
 
+class MisnamedSuite(pytest.File):
+    """A YAML file given on the command line whose name no suite pattern matches."""
+
+    def __init__(self, *, patterns: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.patterns = patterns
+
+    def collect(self) -> Iterator[pytest.Item]:
+        """Fail collection with how suite files must be named."""
+        shown = " or ".join(self.patterns.split())
+        raise self.CollectError(
+            f"{self.path.name} is not collected as a vftest suite: suite files are named "
+            f"{shown}. Rename it (e.g. {_suggested(self.path.name)}), or add its pattern to "
+            "the ini key vftest_file_pattern (or --vftest-file-pattern)."
+        )
+
+
+def _suggested(name: str) -> str:
+    stem, _, suffix = name.rpartition(".")
+    return f"{stem}.vftest.{suffix}"
+
+
 def _register_marker(config: pytest.Config, tag: str) -> None:
     # Registered on the fly so `--strict-markers` accepts suite tags and `pytest --markers`
     # lists them.

@@ -43,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_vftest.coverage import CoveragePlugin
 
         config.pluginmanager.register(CoveragePlugin(config), "vftest-coverage")
+    config.pluginmanager.register(_MisnamedSuiteGuard(), "vftest-misnamed-suite-guard")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -60,6 +61,31 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
     suite_file: SuiteFile = SuiteFile.from_parent(parent, path=file_path)
     return suite_file
+
+
+class _MisnamedSuiteGuard:
+    """A YAML file named on the command line that no plugin collects is a mistake: say so.
+
+    A wrapper sees what every plugin collected, so files that another plugin owns (Tavern's
+    `*.tavern.yaml`, say) are left alone. Registered in `pytest_configure` (a module can hold
+    only one `pytest_collect_file`).
+    """
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> Generator[None, list[pytest.Collector], list[pytest.Collector]]:
+        collectors = yield
+        if (
+            not collectors
+            and file_path.suffix in (".yaml", ".yml")
+            and parent.session.isinitpath(file_path)
+        ):
+            from pytest_vftest.nodes import MisnamedSuite
+
+            patterns = str(lookup(parent.config, "file-pattern"))
+            return [MisnamedSuite.from_parent(parent, path=file_path, patterns=patterns)]
+        return collectors
 
 
 @pytest.hookimpl(wrapper=True)

@@ -74,3 +74,25 @@ cases:
     result.assert_outcomes(errors=1)  # the file does not collect: no case silently changes
     expected = f"tags.vftest.yaml:6: cases[0].tags[1]: '{tag}' is a pytest marker that changes"
     assert expected in result.stdout.str()
+
+
+def test_a_yaml_file_named_on_the_command_line_that_is_not_a_suite_says_how_to_name_it(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", orders="name: orders\ncases: []\n")
+    result = pytester.runpytest_subprocess("orders.yaml")
+    assert result.ret != pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "*orders.yaml is not collected as a vftest suite: suite files are named "
+            "*.vftest.yaml or *.vftest.yml. Rename it (e.g. orders.vftest.yaml)*"
+        ]
+    )
+
+
+def test_yaml_files_found_by_walking_a_folder_are_left_alone(pytester: pytest.Pytester) -> None:
+    # Only a file the user named is a mistake; other YAML in a test folder is not ours.
+    pytester.makefile(".yaml", config="key: value\n")
+    pytester.makepyfile(test_plain="def test_ok():\n    pass\n")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)

@@ -515,3 +515,26 @@ def test_unknown_trace_types_are_warnings_even_on_a_failed_case() -> None:
             "type of the contract (declare it in custom_traces) at $.type",
         ]
     )
+
+
+def test_a_contract_hint_is_never_cut_mid_word() -> None:
+    # Issue 14.10: "declare it under contract.cu…" left the user without the key to use.
+    from vftest.contract import load_contract
+    from vftest.contract.validate import unknown_type_violation
+    from vftest.models import ApiGeneration
+
+    contract = load_contract("dm-1.1", ApiGeneration.V1)
+    violation = unknown_type_violation(contract, "Pay Credit Card", "trace #4 (Pay Credit Card)")
+    passed = played(TURN2, GOOD_TRACES, VARS, warnings=(violation,))
+    notes = render_warnings(case_result(passed, outcome="passed"))
+    assert notes is not None
+    assert notes.endswith("declare it under contract.custom_traces (CLI: --custom NAME) at $.type")
+
+
+def test_one_line_cuts_between_words_when_asked() -> None:
+    from vftest.textmatch import one_line
+
+    sentence = "please declare the custom action in the suite"
+    assert one_line(sentence, 30) == "please declare the custom act…"
+    assert one_line(sentence, 30, words=True) == "please declare the custom…"
+    assert one_line("x" * 40, 30, words=True) == "x" * 29 + "…"  # no space: a plain cut
