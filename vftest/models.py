@@ -338,6 +338,9 @@ class Suite:
     variables: dict[str, JSON] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()  # the file's text, for source excerpts in failures
+    # Absolute path of the file; `path` is only how it is shown (relative to pytest's rootdir).
+    # Files a run writes next to the suite (baselines) go relative to this one.
+    file: str = ""
 
 
 # --------------------------------------------------------------------------- results

@@ -82,12 +82,20 @@ def _fast_validator() -> Any:
     return jsonschema_rs.validator_for(dict(suite_schema()))
 
 
-def load_suite(path: str | os.PathLike[str], *, text: str | None = None) -> Suite:
+def load_suite(
+    path: str | os.PathLike[str],
+    *,
+    text: str | None = None,
+    file: str | os.PathLike[str] | None = None,
+) -> Suite:
     """Read, validate and model one suite file.
 
     Args:
         path: the suite file; kept as given in problems and in `Suite.path`.
         text: the file's content; when given the file is not read (it need not exist).
+        file: where the file really is, when `path` is only how to show it (pytest shows
+            paths relative to its rootdir, which need not be the working directory). Files
+            the suite names (`target.project`, `contract.spec`) are relative to it.
 
     Returns:
         The suite, with suite defaults already applied to every turn and matcher.
@@ -96,23 +104,24 @@ def load_suite(path: str | os.PathLike[str], *, text: str | None = None) -> Suit
         SuiteError: with every problem found, best match first.
     """
     shown = os.fspath(path)
+    real = Path(file if file is not None else shown)
     if text is None:
-        text = _read(shown)
+        text = _read(real, shown)
     try:
         data, source = parse_yaml(text, shown)
         problems = _problems(data, source)
         if problems:
             raise SuiteError(problems)
-        return _Builder(source, Path(shown)).suite(data)
+        return _Builder(source, real).suite(data)
     except RecursionError as error:
         # Defence in depth: depth is capped in parse_yaml, but no input may escape as a crash.
         problem = SuiteProblem(shown, 0, "", "the document is nested too deeply to check")
         raise SuiteError([problem]) from error
 
 
-def _read(path: str) -> str:
+def _read(file: Path, path: str) -> str:
     try:
-        raw = Path(path).read_bytes()
+        raw = file.read_bytes()
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
@@ -654,6 +663,7 @@ class _Builder:
             variables=dict(data.get("variables", {})),
             tags=tuple(data.get("tags", ())),
             lines=self.source.lines,
+            file=os.path.abspath(self.path),
         )
 
     def _defaults(self, data: Data) -> Defaults:

@@ -26,7 +26,7 @@ class SuiteFile(pytest.File):
     def collect(self) -> Iterator[CaseItem]:
         """Load the suite and yield one item per case."""
         try:
-            suite = load_suite(self._display_path())
+            suite = load_suite(self._display_path(), file=self.path)
         except SuiteError as error:
             raise self.CollectError(str(error)) from None
         environment = suite_environment(self.config, suite)

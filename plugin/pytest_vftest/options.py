@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 
-__all__ = ["OPTIONS", "Option", "add_options", "lookup", "lookup_with_source", "resolve"]
+__all__ = [
+    "OPTIONS",
+    "Option",
+    "add_options",
+    "check_options",
+    "lookup",
+    "lookup_with_source",
+    "resolve",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +36,9 @@ class Option:
     choices: tuple[str, ...] | None = None
     env: str | None = None
     is_flag: bool = False
+    # A check beyond the type, and how to say what it accepts ("a number above 0").
+    accept: Callable[[Any], bool] | None = None
+    accepted: str = ""
 
     @property
     def flag(self) -> str:
@@ -41,7 +52,27 @@ class Option:
 
 
 def _bool(text: str) -> bool:
-    return text.strip().lower() in ("1", "true", "yes", "on")
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+_TYPE_NAMES: dict[Callable[[str], Any], str] = {
+    float: "a number",
+    int: "a whole number",
+    _bool: "true or false (1/0, yes/no, on/off)",
+}
+
+
+def _positive(value: float) -> bool:
+    return value > 0
+
+
+def _not_negative(value: float) -> bool:
+    return value >= 0
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -75,25 +106,38 @@ OPTIONS: tuple[Option, ...] = (
         "name of the environment variable holding the API key",
         default="VOICEFLOW_API_KEY",
     ),
-    Option("timeout", "seconds per HTTP request", default=30.0, convert=float),
+    Option(
+        "timeout",
+        "seconds per HTTP request",
+        default=30.0,
+        convert=float,
+        accept=_positive,
+        accepted="a number of seconds above 0",
+    ),
     Option(
         "concurrency",
         "cases in flight at once in this process",
         default=8,
         convert=int,
         env="VFTEST_CONCURRENCY",
+        accept=_positive,
+        accepted="a whole number of at least 1",
     ),
     Option(
         "rate",
         "upper bound on requests per second (default: adapt to the runtime's limit)",
         convert=float,
         env="VFTEST_RATE",
+        accept=_positive,
+        accepted="a number of requests per second above 0",
     ),
     Option(
         "reruns",
         "rerun a case from a fresh user up to N times after an infrastructure error",
         default=0,
         convert=int,
+        accept=_not_negative,
+        accepted="a whole number of at least 0",
     ),
     Option("contract", "contract for every suite: auto, v4, dm-1.1 or a path to an OpenAPI file"),
     Option(
@@ -119,6 +163,8 @@ OPTIONS: tuple[Option, ...] = (
         "cov-fail-under",
         "fail the run when agent step coverage is below this percentage",
         convert=float,
+        accept=lambda value: 0 <= value <= 100,
+        accepted="a percentage from 0 to 100",
     ),
 )
 
@@ -142,8 +188,6 @@ def add_options(parser: pytest.Parser) -> None:
                 action="store",
                 default=None,
                 dest=option.dest,
-                type=option.convert,
-                choices=option.choices,
                 help=option.help + env_note,
             )
         parser.addini(option.dest, help=option.help, type="string", default=None)
@@ -158,13 +202,44 @@ def lookup_with_source(config: pytest.Config, name: str) -> tuple[Any, str]:
     option = next(o for o in OPTIONS if o.name == name)
     value = config.getoption(option.dest)
     if value is not None:
-        return value, "cli"
+        if option.is_flag:
+            return value, "cli"
+        return _checked(option, str(value), option.flag), "cli"
     if option.env and os.environ.get(option.env):
-        return option.convert(os.environ[option.env]), "env"
+        return _checked(option, os.environ[option.env], option.env), "env"
     ini = config.getini(option.dest)
     if ini not in (None, ""):
-        return option.convert(str(ini)), "ini"
+        return _checked(option, str(ini), f"ini key {option.dest}"), "ini"
     return option.default, "default"
+
+
+def check_options(config: pytest.Config) -> None:
+    """Read every option once, so a bad value stops the run before anything is collected.
+
+    Raises:
+        pytest.UsageError: naming the option as the user set it and what it accepts.
+    """
+    for option in OPTIONS:
+        lookup_with_source(config, option.name)
+
+
+def _checked(option: Option, text: str, where: str) -> Any:
+    """`text` converted and checked for `option`, set as `where` (a flag, env var or ini key)."""
+    if option.choices is not None:
+        value = text.strip()
+        if value in option.choices:
+            return value
+        raise pytest.UsageError(
+            f"{where}={text!r} is not valid: use one of {', '.join(option.choices)}"
+        )
+    try:
+        value = option.convert(text.strip())
+    except ValueError:
+        expected = option.accepted or _TYPE_NAMES.get(option.convert, "a valid value")
+        raise pytest.UsageError(f"{where}={text!r} is not valid: use {expected}") from None
+    if option.accept is not None and not option.accept(value):
+        raise pytest.UsageError(f"{where}={text!r} is not valid: use {option.accepted}")
+    return value
 
 
 def lookup(config: pytest.Config, name: str) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pytest_vftest.options import add_options, lookup
+from pytest_vftest.options import add_options, check_options, lookup
 from pytest_vftest.session import VftestSession, session_key
 
 _suite_errors = pytest.StashKey[list[str]]()
@@ -35,7 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Create the run's (lazy) vftest state."""
+    """Check vftest's options, then create the run's (lazy) vftest state."""
+    check_options(config)
     config.stash[session_key] = VftestSession(config)
     config.stash[_suite_errors] = []
     config.stash[_other_errors] = []

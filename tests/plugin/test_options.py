@@ -107,3 +107,50 @@ def test_a_contract_path_on_the_command_line_is_relative_to_the_working_director
     )  # fmt: skip
     result.assert_outcomes(passed=1)  # loaded from the cwd, not from suites/
     result.stdout.no_fnmatch_line("*could not run*")
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "message"),
+    [
+        ({"VFTEST_API": "v9"}, (), "VFTEST_API='v9' is not valid: use one of v1, v2, v4"),
+        ({"VFTEST_CONCURRENCY": "abc"}, (), "VFTEST_CONCURRENCY='abc' is not valid: use a whole"),
+        ({"VFTEST_STREAM": "maybe"}, (), "VFTEST_STREAM='maybe' is not valid: use true or false"),
+        ({}, ("--vftest-timeout", "0"), "--vftest-timeout='0' is not valid: use a number of sec"),
+        ({}, ("--vftest-concurrency", "0"), "--vftest-concurrency='0' is not valid"),
+        ({}, ("--vftest-reruns", "-1"), "--vftest-reruns='-1' is not valid: use a whole number"),
+        ({}, ("--vftest-api", "v3"), "--vftest-api='v3' is not valid: use one of v1, v2, v4"),
+        ({}, ("-o", "vftest_timeout=-1"), "ini key vftest_timeout='-1' is not valid"),
+        ({}, ("--vftest-cov-fail-under", "101"), "use a percentage from 0 to 100"),
+    ],
+)
+def test_a_bad_option_value_is_one_usage_error_naming_the_option(
+    pytester: pytest.Pytester,
+    pizza: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    pytester.makefile(".vftest.yaml", p=SUITE % "")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert output.count(message) == 1, output
+    assert "INTERNALERROR" not in output
+    assert "max_429_wait" not in output  # no internal field names
+
+
+def test_a_suite_given_by_absolute_path_runs_from_any_working_directory(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    shutil.copy(DATA / "projects" / "pizza-demo.vfr", elsewhere / "pizza.vfr")
+    (elsewhere / "p.vftest.yaml").write_text((SUITE % "").replace("environments: [production]", ""))
+    # The ini file makes `elsewhere` pytest's rootdir, which is not the working directory.
+    (elsewhere / "pytest.ini").write_text("[pytest]\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", str(elsewhere / "p.vftest.yaml")
+    )
+    result.assert_outcomes(passed=1)
