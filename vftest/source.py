@@ -143,7 +143,10 @@ class _Walker:
     def walk(self, node: yaml.Node, where: JsonPath, line: int, depth: int) -> int:
         """Record spans below `node`; returns the node's expanded size (for alias bombs)."""
         if depth > MAX_DEPTH:
-            self.problem(line, where, f"nesting is deeper than {MAX_DEPTH} levels")
+            # The first levels say where; all 64 would make a line nobody reads.
+            shown = format_path(where[:4]) + "…"
+            message = f"nesting is deeper than {MAX_DEPTH} levels"
+            self.problems.append(SuiteProblem(self.path, line, shown, message))
             return 1
         if id(node) in self.sizes:  # an alias of a finished node: counted, not re-mapped
             return self.sizes[id(node)]

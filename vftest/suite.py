@@ -46,6 +46,7 @@ from vftest.models import (
     ValueMatch,
     VariableExpectation,
 )
+from vftest.references import contract_problem, project_problem
 from vftest.source import JsonPath, SourceMap, format_path, parse_yaml
 from vftest.templating import TEMPLATE, names_in
 
@@ -112,6 +113,9 @@ def load_suite(
         problems = _problems(data, source)
         if problems:
             raise SuiteError(problems)
+        problems = _reference_problems(data, source, real.parent)
+        if problems:
+            raise SuiteError(problems)
         return _Builder(source, real).suite(data)
     except RecursionError as error:
         # Defence in depth: depth is capped in parse_yaml, but no input may escape as a crash.
@@ -158,6 +162,31 @@ def _problems(data: JSON, source: SourceMap) -> list[SuiteProblem]:
     broken = {tuple(error.absolute_path)[:2] for error in errors}
     problems.extend(_semantic_problems(data, source, broken))
     return _unique(problems)
+
+
+def _reference_problems(data: Data, source: SourceMap, folder: Path) -> list[SuiteProblem]:
+    """Problems with the files the suite names (agent, contract), at the key naming them."""
+    named: list[tuple[JsonPath, str, str]] = []
+    project = data.get("target", {}).get("project")
+    if isinstance(project, str):
+        named.append((("target", "project"), project, "agent"))
+    elif isinstance(project, dict):  # one agent file per environment
+        for environment, file in project.items():
+            if isinstance(file, str):
+                named.append((("target", "project", environment), file, "agent"))
+    spec = data.get("contract", {}).get("spec")
+    if isinstance(spec, str) and spec not in SPEC_NAMES:
+        named.append((("contract", "spec"), spec, "contract"))
+    problems = []
+    for where, file, kind in named:
+        path = os.path.abspath(folder / file)
+        problem = project_problem(path) if kind == "agent" else contract_problem(path)
+        if problem is not None:
+            message = f"{kind} file {file!r}: {problem}"
+            problems.append(
+                SuiteProblem(source.path, source.line(where), format_path(where), message)
+            )
+    return problems
 
 
 def _contains(error: ValidationError, wanted: ValidationError) -> bool:

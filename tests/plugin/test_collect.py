@@ -112,3 +112,30 @@ def test_bad_shard_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--collect-only", "--vftest-shard=4/3")
     result.stderr.fnmatch_lines(["*--vftest-shard wants K/N with 1 <= K <= N, got '4/3'*"])
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+@pytest.mark.parametrize(
+    ("target", "make", "problem"),
+    [
+        ("project: agent.vfr", None, "agent file 'agent.vfr': file not found"),
+        ("project: agent.vfr", "", "agent file 'agent.vfr': the file is empty*"),
+        ("project: agent.vfr", '{"programs": {', "agent file 'agent.vfr': not valid JSON*"),
+        (
+            "project: agent.vf",
+            '{"project": {}, "version": {}, "diagrams": {}}',
+            "agent file 'agent.vf': this is a design export (.vf) without compiled programs*",
+        ),
+    ],
+)
+def test_a_suite_naming_a_broken_agent_file_fails_at_collection_with_its_line(
+    pytester: pytest.Pytester, target: str, make: str | None, problem: str
+) -> None:
+    if make is not None:
+        (pytester.path / target.split(": ")[1]).write_text(make)
+    broken = SUITE.replace('target: {url: "http://127.0.0.1:9", api: v1}', f"target:\n  {target}")
+    pytester.makefile(".vftest.yaml", broken=broken)
+    pytester.makefile(".vftest.yaml", good=SUITE)
+    pytester.makepyfile(test_other="def test_ok():\n    assert True\n")
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines([f"broken.vftest.yaml:3: target.project: {problem}"])
+    result.stdout.fnmatch_lines(["good.vftest.yaml::*", "test_other.py::test_ok"])

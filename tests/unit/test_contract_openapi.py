@@ -160,7 +160,7 @@ def test_generic_trace_schema_when_no_union(tmp_path: Path) -> None:
     [
         ("swagger: '2.0'\ninfo: {}\n", "Swagger 2.0"),
         ("openapi: 4.0.0\n", "not supported"),
-        ("just: [unclosed\n", "not valid JSON or YAML"),
+        ("just: [unclosed\n", "not valid YAML at line 2, column 1"),
         ("- a list\n", "expected an OpenAPI document"),
         ("info: {}\n", "no `openapi` field"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -137,7 +138,7 @@ def test_documented_example_loads() -> None:
 def test_every_key_suite_settings() -> None:
     suite = load_suite(EVERY_KEY)
     target = suite.target
-    assert target.project == str((GOOD.parent / "projects" / "pizza-demo.vfr").absolute())
+    assert target.project == str((GOOD / "agents" / "support.vfr").absolute())
     assert Path(target.project).is_file()
     assert (target.url, target.api, target.stream) == ("http://127.0.0.1:3000", "v4", True)
     assert (target.environment, target.project_id, target.api_key_env) == (
@@ -291,6 +292,8 @@ def test_every_key_other_trace_types() -> None:
 
 def test_text_given_does_not_read_the_file(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "x.vftest.yaml"
+    path.parent.mkdir()
+    shutil.copy(GOOD / "agents" / "support.vfr", path.parent / "a.vfr")  # checked when named
     suite = load_suite(
         path, text="target: {project: a.vfr}\ncases: [{name: c, turns: [{launch: }]}]"
     )
@@ -481,6 +484,8 @@ DOC = Path(__file__).parent.parent.parent / "docs" / "suite-format.md"
 def test_documented_complete_example_is_a_valid_suite(tmp_path: Path) -> None:
     text = DOC.read_text()
     example = text.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("```")[0]
+    (tmp_path / "agents").mkdir()
+    shutil.copy(GOOD / "agents" / "support.vfr", tmp_path / "agents" / "support.vfr")
     suite = load_suite(tmp_path / "example.vftest.yaml", text=example)
     assert suite.name == "Order status"
     assert [t.action.kind for t in suite.cases[0].turns] == ["launch", "button", "text", "text"]

@@ -331,13 +331,131 @@ CASES = [
         "defaults.timeout",
         "timeout must be greater than 0, got 0",
     ),
+    # Files the suite names (agent, contract) are checked when it loads (issue 14, item 5).
+    ("project_missing", 2, "target.project", "agent file 'files/nowhere.vfr': file not found"),
+    (
+        "project_directory",
+        2,
+        "target.project",
+        "agent file 'files/folder.vfr': is a directory, not a compiled agent file (.vfr)",
+    ),
+    (
+        "project_empty",
+        2,
+        "target.project",
+        "agent file 'files/empty.vfr': the file is empty; expected a compiled agent (.vfr)",
+    ),
+    (
+        "project_corrupt",
+        2,
+        "target.project",
+        (
+            "agent file 'files/corrupt.vfr': not valid JSON (line 1 column 41: Expecting ',' "
+            "delimiter)"
+        ),
+    ),
+    (
+        "project_not_an_object",
+        2,
+        "target.project",
+        "agent file 'files/list.vfr': a .vfr must be a JSON object, got an array",
+    ),
+    (
+        "project_not_an_agent",
+        2,
+        "target.project",
+        "agent file 'files/object.vfr': missing `project`",
+    ),
+    (
+        "project_design_export",
+        3,
+        "target.project",
+        (
+            "agent file 'files/design.vf': this is a design export (.vf) without compiled "
+            "programs, which the local runtime cannot run; get the compiled agent (.vfr) "
+            "with `vftest pull`"
+        ),
+    ),
+    (
+        "contract_missing",
+        2,
+        "contract.spec",
+        (
+            "contract file 'files/nowhere.yaml': file not found (use auto, v4, dm-1.1 or the "
+            "path of an OpenAPI 3.0/3.1 file)"
+        ),
+    ),
+    (
+        "contract_garbage",
+        4,
+        "contract.spec",
+        (
+            "contract file 'files/garbage.yaml': not valid YAML at line 2, column 5: "
+            "expected ',' or ']', but got ':'"
+        ),
+    ),
+    (
+        "contract_swagger",
+        2,
+        "contract.spec",
+        "contract file 'files/swagger.json': Swagger 2.0 is not supported; use OpenAPI 3.x",
+    ),
+    (
+        "reserved_tag_suite",
+        2,
+        "tags[1]",
+        (
+            "'xfail' is a pytest marker that changes outcomes, not a label; use the `xfail:` "
+            "key of a case"
+        ),
+    ),
+    (
+        "reserved_tag_case",
+        4,
+        "cases[0].tags[0]",
+        "'skipif' is a pytest marker that changes outcomes, not a label; rename it",
+    ),
+    ("unknown_defaults_key", 3, "defaults", "unknown key 'treshold'; did you mean 'threshold'?"),
+    ("unknown_target_key", 3, "target", "unknown key 'projet'; did you mean 'project'?"),
+    (
+        "unknown_contract_key",
+        3,
+        "contract",
+        "unknown key 'on_violaton'; did you mean 'on_violation'?",
+    ),
+    ("unknown_case_key", 4, "cases[0]", "unknown key 'descripton'; did you mean 'description'?"),
+    ("variables_not_a_mapping", 2, "variables", "expected a mapping (key: value), got a list"),
+    (
+        "null_turn",
+        5,
+        "cases[0].turns[0]",
+        "expected a mapping (key: value), got nothing (an empty value)",
+    ),
+    (
+        "tab_indentation",
+        5,
+        "",
+        (
+            "YAML syntax error: while scanning for the next token; found character '\\t' "
+            "that cannot start any token"
+        ),
+    ),
+    ("control_character", 3, "", "YAML does not allow the character U+0007 in a file"),
+    (
+        "not_utf8",
+        3,
+        "",
+        "not UTF-8 text: byte 0xE9 at column 14 cannot be decoded (save the file as UTF-8)",
+    ),
+    ("too_deep", 3, "variables.x[0][0]…", "nesting is deeper than 64 levels"),
+    ("billion_laughs", 2, "", "aliases expand this document by more than 200000 values"),
 ]
 
 
 def test_every_bad_file_is_in_the_table() -> None:
     on_disk = {path.name.removesuffix(".vftest.yaml") for path in BAD.glob("*.vftest.yaml")}
     assert on_disk == {stem for stem, *_ in CASES}
-    assert len(on_disk) >= 25
+    assert len(on_disk) >= 50
 
 
 @pytest.mark.parametrize(

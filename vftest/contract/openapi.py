@@ -79,6 +79,11 @@ def read_document(path: Path) -> dict[str, Any]:
     try:
         # JSON is valid YAML, but json.loads is ~50x faster on the 50 kB pinned spec.
         data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        # One line: PyYAML's own text quotes the source over several lines.
+        mark = exc.problem_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ContractError(f"contract {path}: not valid YAML{at}: {exc.problem}") from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise ContractError(f"contract {path}: not valid JSON or YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -102,6 +102,11 @@ def load_project_data(data: Any, *, source: str = "<memory>") -> Project:
     """Validate an already parsed `.vfr` document; see `load_project`."""
     if not isinstance(data, dict):
         raise ProjectError(f"{source}: a .vfr must be a JSON object, got {_kind(data)}")
+    if "programs" not in data and "diagrams" in data:
+        raise ProjectError(
+            f"{source}: this is a design export (.vf) without compiled programs, which the "
+            "local runtime cannot run; get the compiled agent (.vfr) with `vftest pull`"
+        )
     project = _object(data, "project", source)
     version = _object(data, "version", source)
     programs = _object(data, "programs", source)
