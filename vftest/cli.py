@@ -21,11 +21,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vftest", description="Conversation tests for Voiceflow agents."
     )
+    parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"vftest.commands.{name}")
         module.add_parser(subparsers)
     return parser
+
+
+def _version() -> str:
+    from vftest import __version__
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"vftest {__version__} (Python {python})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
