@@ -7,6 +7,7 @@ Traces stay plain JSON dicts (`Trace`): they are the runtime's data, not ours.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -427,6 +428,9 @@ class CaseResult:
     duration: float = 0.0
     contract_mode: Literal["fail", "warn", "off"] = "fail"
     attempts: int = 1  # > 1 when infrastructure errors made the case rerun from a fresh user
+    contract: str = ""  # the contract the traces were checked against ("" when none)
+    # Traces, by type, of runtime built-ins that contract does not cover (not checked).
+    uncovered: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def violations(self) -> int:

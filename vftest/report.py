@@ -7,14 +7,21 @@ failing turn, contract violations, the traces received, the YAML source, earlier
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 from vftest import terminal
 from vftest.matchers import format_value, summarize_trace
 from vftest.models import CaseResult, ExpectationResult, Trace, TurnResult, Violation
 from vftest.textmatch import one_line, quote
 
-__all__ = ["render_failure", "render_summary", "render_verdict", "render_warnings"]
+__all__ = [
+    "render_contract_gaps",
+    "render_failure",
+    "render_summary",
+    "render_verdict",
+    "render_warnings",
+]
 
 INDENT = "  "
 DETAIL = " " * 9  # lines under a `FAIL expect[0]` entry line up past the status column
@@ -134,6 +141,25 @@ def render_summary(counts: Mapping[str, int]) -> str:
     if violations:
         line += f" ({_plural(violations, 'contract violation')})"
     return line
+
+
+def render_contract_gaps(gaps: Iterable[tuple[str, Mapping[str, int]]]) -> list[str]:
+    """Lines naming the trace types a contract did not cover in this run (not checked).
+
+    `gaps` holds, per played case, its contract's name and the uncovered types it received
+    (e.g. `("dm-1.1", {"cardV2": 2})`). One line per contract, types by name with counts:
+    `vftest: contract dm-1.1 does not cover cardV2 (12 traces), carousel (3 traces): not checked`.
+    """
+    totals: dict[str, Counter[str]] = {}
+    for contract, uncovered in gaps:
+        if uncovered:
+            totals.setdefault(contract, Counter()).update(uncovered)
+    return [
+        f"vftest: contract {contract} does not cover "
+        + ", ".join(f"{kind} ({_plural(n, 'trace')})" for kind, n in sorted(counts.items()))
+        + ": not checked (pin a contract that does, or see docs/contract.md)"
+        for contract, counts in sorted(totals.items())
+    ]
 
 
 # --------------------------------------------------------------------------- sections

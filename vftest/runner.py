@@ -138,6 +138,7 @@ async def _run_once(case: Case, suite: Suite, context: CaseContext, attempt: int
             duration=time.perf_counter() - started,
             contract_mode=context.contract_settings.on_violation,
             attempts=attempt,
+            **_contract_gaps(turns, context),
         )
 
     if context.breaker.message is not None:
@@ -245,6 +246,15 @@ def _check_contract(
         context.contract, _wire_traces(exchange), context.contract_settings, start=0
     )
     return tuple(violations), tuple(warnings)
+
+
+def _contract_gaps(turns: list[TurnResult], context: CaseContext) -> dict[str, Any]:
+    """The contract's name and the received trace types it does not cover, for the summary."""
+    contract = context.contract
+    if contract is None or context.contract_settings.on_violation == "off":
+        return {}
+    received = (trace for turn in turns if turn.exchange for trace in turn.exchange.traces)
+    return {"contract": contract.name, "uncovered": dict(contract.uncovered(received))}
 
 
 def _wire_traces(exchange: Exchange) -> list[Trace]:

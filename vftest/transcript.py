@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from vftest.models import CaseResult, ExpectationResult, Outcome, Trace, TurnResult, Violation
@@ -138,6 +138,8 @@ class Transcript:
     error_kind: str | None = None
     duration: float = 0.0  # seconds the case took to play (not the wait to report it)
     attempts: int = 1
+    contract: str = ""  # the contract its traces were checked against
+    uncovered: Mapping[str, int] = field(default_factory=dict)  # built-in types it does not cover
 
     @property
     def failing_turn(self) -> TranscriptTurn | None:
@@ -171,6 +173,8 @@ class Transcript:
             error_kind=result.error_kind,
             duration=result.duration,
             attempts=result.attempts,
+            contract=result.contract,
+            uncovered=dict(result.uncovered),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,6 +198,8 @@ class Transcript:
             "error_kind": self.error_kind,
             "duration": self.duration,
             "attempts": self.attempts,
+            "contract": self.contract,
+            "uncovered": dict(self.uncovered),
         }
 
     @classmethod
@@ -220,6 +226,8 @@ class Transcript:
             error_kind=data["error_kind"],
             duration=data["duration"],
             attempts=data["attempts"],
+            contract=data.get("contract", ""),
+            uncovered=dict(data.get("uncovered", {})),
         )
 
 

@@ -198,7 +198,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     vf = terminalreporter.config.stash.get(session_key, None)
     if vf is None or not vf.transcripts:
         return
-    from vftest.report import render_summary
+    from vftest.report import render_contract_gaps, render_summary
 
     transcripts = list(vf.transcripts.values())
     # pytest's vocabulary: an xfail case that failed is "xfailed", one that passed "xpassed".
@@ -218,3 +218,5 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         "violations": sum(t.violation_count for t in transcripts),
     }
     terminalreporter.write_line(render_summary(counts))
+    for line in render_contract_gaps((t.contract, t.uncovered) for t in transcripts):
+        terminalreporter.write_line(line)

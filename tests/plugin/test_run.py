@@ -138,3 +138,17 @@ def test_undeclared_custom_trace_is_a_warning_not_a_failure(
     pytester.makefile(".vftest.yaml", pizza=declared % {"api": "v1", "stream": ""})
     quiet = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     quiet.assert_outcomes(passed=2)
+
+
+def test_trace_types_the_contract_does_not_cover_are_named_in_the_run_summary(
+    pytester: pytest.Pytester, pizza: Path
+) -> None:
+    # The v1 runtime's `path` trace (hidden from matching, still checked) has no schema in the
+    # dm-1.1 spec; the v4 spec covers every type it sends.
+    pytester.makefile(".vftest.yaml", pizza=PASSING % {"api": "v1", "stream": ""})
+    result = pytester.runpytest_subprocess("-k", "menu")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["vftest: contract dm-1.1 does not cover path (1 trace): not*"])
+    v4 = pytester.runpytest_subprocess("-k", "menu", "--vftest-api", "v4")
+    v4.assert_outcomes(passed=1)
+    v4.stdout.no_fnmatch_line("*does not cover*")

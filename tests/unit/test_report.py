@@ -538,3 +538,23 @@ def test_one_line_cuts_between_words_when_asked() -> None:
     assert one_line(sentence, 30) == "please declare the custom act…"
     assert one_line(sentence, 30, words=True) == "please declare the custom…"
     assert one_line("x" * 40, 30, words=True) == "x" * 29 + "…"  # no space: a plain cut
+
+
+def test_contract_gaps_are_summed_per_contract_and_named_by_type() -> None:
+    from vftest.report import render_contract_gaps
+
+    lines = render_contract_gaps(
+        [("dm-1.1", {"cardV2": 2}), ("dm-1.1", {"cardV2": 1, "carousel": 1}), ("v4", {})]
+    )
+    assert lines == [
+        "vftest: contract dm-1.1 does not cover cardV2 (3 traces), carousel (1 trace): not "
+        "checked (pin a contract that does, or see docs/contract.md)"
+    ]
+
+
+def test_a_contract_counts_the_builtin_types_it_does_not_cover() -> None:
+    from vftest.contract import load_contract
+
+    traces = [{"type": "cardV2"}, {"type": "text"}, {"type": "cardV2"}, {"type": "my_action"}]
+    assert load_contract("dm-1.1").uncovered(traces) == {"cardV2": 2}
+    assert load_contract("v4").uncovered(traces) == {}

@@ -13,7 +13,6 @@ from collections import Counter
 from typing import Any, TextIO
 
 from vftest.contract import (
-    BUILTIN_TRACE_TYPES,
     check_traces,
     load_contract,
     read_dump,
@@ -88,11 +87,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             unreadable = True
             continue
         violations, warnings = check_traces(contract, traces, settings)
-        uncovered = Counter(
-            str(t.get("type"))
-            for t in traces
-            if t.get("type") in BUILTIN_TRACE_TYPES and not contract.covers(t["type"])
-        )
+        uncovered = contract.uncovered(traces)
         total_traces += len(traces)
         total_violations += len(violations)
         total_warnings += len(warnings)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -185,6 +187,20 @@ class Contract:
     def covers(self, trace_type: str) -> bool:
         """True when traces of this type are checked against a schema of this contract."""
         return trace_type in self._traces or self._generic is not None
+
+    def uncovered(self, traces: Iterable[Trace]) -> Counter[str]:
+        """How many of `traces`, by type, are runtime built-ins this contract does not cover.
+
+        They are not checked (and not "unknown" either): a gap in the contract that a run
+        reports, so a pinned spec that lags behind the runtime does not pass silently.
+        """
+        return Counter(
+            trace["type"]
+            for trace in traces
+            if isinstance(trace, dict)
+            and trace.get("type") in BUILTIN_TRACE_TYPES
+            and not self.covers(trace["type"])
+        )
 
     def describe(self) -> str:
         """One paragraph: what this profile checks, for the CLI and docs."""
