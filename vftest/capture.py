@@ -19,7 +19,7 @@ from jsonpath_ng.ext.parser import parse as parse_jsonpath
 from vftest.errors import VftestError
 from vftest.models import DEFAULT_HIDDEN_TYPES, Capture, Trace
 
-__all__ = ["DEFAULT_PATH", "CaptureError", "extract"]
+__all__ = ["DEFAULT_PATH", "CaptureError", "compile_jsonpath", "extract", "jsonpath_problem"]
 
 DEFAULT_PATH = "$.payload.message"
 MAX_SHOWN = 60  # characters of a value quoted in an error
@@ -47,8 +47,18 @@ def _shown(value: str) -> str:
 
 
 @lru_cache(maxsize=128)
-def _compile_path(path: str) -> JSONPath:
+def compile_jsonpath(path: str) -> JSONPath:
+    """The parsed JSONPath (cached: the same paths are used by every case)."""
     return parse_jsonpath(path)
+
+
+def jsonpath_problem(path: str) -> str | None:
+    """Why `path` is not a usable JSONPath, or None when it compiles."""
+    try:
+        compile_jsonpath(path)
+    except (JSONPathError, Exception) as error:  # the parser raises plain Exceptions too
+        return f"JSONPath {path!r} does not compile: {error}"
+    return None
 
 
 def extract(
@@ -90,7 +100,7 @@ def extract(
 
     path = capture.path or DEFAULT_PATH
     try:
-        expression = _compile_path(path)
+        expression = compile_jsonpath(path)
     except JSONPathError as exc:
         raise CaptureError(where, f"invalid JSONPath {path}: {exc}") from None
     values = [_text(found.value) for t in candidates for found in expression.find(t)[:1]]

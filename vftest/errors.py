@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AuthError",
+    "BaselineMismatch",
     "CaseFailed",
     "ConfigError",
     "ContractError",
@@ -117,6 +118,10 @@ class AuthError(InfrastructureError):
     """The API key, project or version was refused; retrying other cases would only hammer."""
 
     kind = "auth"
+
+
+class BaselineMismatch(VftestError, AssertionError):
+    """The conversation differs from its recorded baseline, or has none (a test *failure*)."""
 
 
 class CaseFailed(VftestError, AssertionError):

@@ -312,6 +312,26 @@ class Turn:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Mask:
+    """A volatile value kept out of baselines: a JSONPath into a turn record, optional regex."""
+
+    path: str
+    regex: str | None = None
+    replace: str = "<masked>"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BaselineSettings:
+    """How a case is compared with its recorded baseline (docs/baselines.md)."""
+
+    enabled: bool | None = None  # None: not said; `--vftest-baseline` decides
+    threshold: float = 1.0  # texts: lowest similarity still equal (1.0: exact)
+    scorer: str = "ratio"
+    masks: tuple[Mask, ...] = ()
+    variables: tuple[str, ...] = ()  # session variables recorded after each turn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Case:
     """One conversation: a fresh user plays its turns in order."""
 
@@ -324,6 +344,7 @@ class Case:
     skip: str | None = None
     xfail: str | None = None
     environments: tuple[str, ...] = ()  # empty: every environment
+    baseline: BaselineSettings = field(default_factory=BaselineSettings)  # suite's merged in
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

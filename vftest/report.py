@@ -21,6 +21,7 @@ __all__ = [
     "render_summary",
     "render_verdict",
     "render_warnings",
+    "shell_quote",
 ]
 
 INDENT = "  "
@@ -305,7 +306,7 @@ def _footer(result: CaseResult, earlier: Sequence[TurnResult]) -> list[str]:
         session += f"  version={result.version}"
     lines.append(session)
     lines.append(
-        f"{INDENT}rerun:   pytest {_shell_quote(f'{result.suite.path}::{result.case.name}')} -vv"
+        f"{INDENT}rerun:   pytest {shell_quote(f'{result.suite.path}::{result.case.name}')} -vv"
     )
     return lines
 
@@ -355,7 +356,8 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _shell_quote(text: str) -> str:
+def shell_quote(text: str) -> str:
+    """`text` as one shell word, in double quotes when that is safe (they read best)."""
     # Double quotes read best and match pytest's own docs; fall back when they would not be safe.
     if any(c in text for c in '"$`\\!'):
         return shlex.quote(text)

@@ -181,8 +181,10 @@ async def _play_turns(
     values: dict[str, str],
 ) -> Outcome:
     previous: list[Trace] = []
+    # A baseline that records variables needs them after every turn.
+    read_always = bool(case.baseline.variables) and case.baseline.enabled is not False
     for turn in case.turns:
-        result = await _play_turn(turn, conversation, context, previous, values)
+        result = await _play_turn(turn, conversation, context, previous, values, read_always)
         turns.append(result)
         if not result.ok or (
             result.violations and context.contract_settings.on_violation == "fail"
@@ -198,6 +200,7 @@ async def _play_turn(
     context: CaseContext,
     previous: list[Trace],
     values: dict[str, str],
+    read_variables: bool = False,
 ) -> TurnResult:
     try:
         request = build_action(turn.action, previous, values)
@@ -221,7 +224,7 @@ async def _play_turn(
     violations, warnings = _check_contract(exchange, context)
 
     variables: dict[str, Any] | None = None
-    if turn.expect_variables or any(capture.variable for capture in turn.capture):
+    if read_variables or turn.expect_variables or any(capture.variable for capture in turn.capture):
         variables = await conversation.read_variables()
         expectations.extend(match_variables(turn, variables))
     expectations.extend(_capture(turn, exchange.traces, variables, values))

@@ -21,11 +21,13 @@ import jsonschema
 import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 
+from vftest.capture import jsonpath_problem
 from vftest.errors import SuiteError, SuiteProblem
 from vftest.models import (
     WIRE_TYPE_OF_KIND,
     Action,
     ApiGeneration,
+    BaselineSettings,
     ButtonMatch,
     ButtonsMatch,
     Capture,
@@ -36,6 +38,7 @@ from vftest.models import (
     Defaults,
     ExpectationKind,
     Location,
+    Mask,
     SequenceMode,
     Suite,
     Target,
@@ -405,6 +408,7 @@ def _semantic_problems(data: JSON, source: SourceMap, broken: set[JsonPath]) -> 
         return []
     checker = _Checker(source)
     _reserved_tags(data, (), checker)
+    _baseline_masks(data, (), checker)
     suite_vars = data.get("variables")
     suite_names = set(suite_vars) if isinstance(suite_vars, dict) else set()
     first_lines: dict[str, int] = {}
@@ -422,6 +426,7 @@ def _semantic_problems(data: JSON, source: SourceMap, broken: set[JsonPath]) -> 
             else:
                 first_lines[name] = source.line((*where, "name"))
         _reserved_tags(case, where, checker)
+        _baseline_masks(case, where, checker)
         if where not in broken:
             checker.case(case, where, suite_names)
     return checker.problems
@@ -457,6 +462,25 @@ def _reserved_tags(owner: dict[str, Any], where: JsonPath, checker: _Checker) ->
                 (*where, "tags", index),
                 f"'{tag}' is a pytest marker that changes outcomes, not a label; {hint}",
             )
+
+
+def _baseline_masks(owner: dict[str, Any], where: JsonPath, checker: _Checker) -> None:
+    baseline = owner.get("baseline")
+    if not isinstance(baseline, dict) or not isinstance(baseline.get("mask"), list):
+        return
+    for index, mask in enumerate(baseline["mask"]):
+        at: JsonPath = (*where, "baseline", "mask", index)
+        if not isinstance(mask, dict):
+            continue
+        if isinstance(mask.get("path"), str):
+            problem = jsonpath_problem(mask["path"])
+            if problem:
+                checker.add((*at, "path"), problem)
+        if isinstance(mask.get("regex"), str):
+            try:
+                re.compile(mask["regex"])
+            except re.error as error:
+                checker.add((*at, "regex"), f"regex {mask['regex']!r} does not compile: {error}")
 
 
 def _placeholders(pattern: str) -> str:
@@ -672,6 +696,7 @@ class _Builder:
         self.source = source
         self.path = path
         self.defaults = Defaults()
+        self.baseline = BaselineSettings()
 
     def at(self, where: JsonPath) -> Location:
         return Location(self.source.path, self.source.line(where))
@@ -681,6 +706,7 @@ class _Builder:
 
     def suite(self, data: Data) -> Suite:
         self.defaults = self._defaults(data.get("defaults", {}))
+        self.baseline = self._baseline(data.get("baseline"), BaselineSettings())
         name = data.get("name") or _display_name(self.path)
         return Suite(
             path=self.source.path,
@@ -745,6 +771,26 @@ class _Builder:
             skip=_reason(data.get("skip", False), SKIP_REASON),
             xfail=_reason(data.get("xfail", False), XFAIL_REASON),
             environments=tuple(data.get("environments", ())),
+            baseline=self._baseline(data.get("baseline"), self.baseline),
+        )
+
+    def _baseline(self, data: Any, base: BaselineSettings) -> BaselineSettings:
+        """`baseline:` (true, false or settings) merged over `base` (the suite's)."""
+        if data is None:
+            return base
+        if isinstance(data, bool):
+            return replace(base, enabled=data)
+        return BaselineSettings(
+            enabled=True,
+            threshold=float(data.get("threshold", base.threshold)),
+            scorer=data.get("scorer", base.scorer),
+            masks=tuple(
+                Mask(path=m["path"], regex=m.get("regex"), replace=m.get("replace", "<masked>"))
+                for m in data["mask"]
+            )
+            if "mask" in data
+            else base.masks,
+            variables=tuple(data.get("variables", base.variables)),
         )
 
     def turn(self, data: Data, where: JsonPath, index: int) -> Turn:

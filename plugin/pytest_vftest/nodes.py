@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_vftest.session import session_key, suite_environment
-from vftest.errors import CaseFailed, SuiteError, VftestError
+from vftest.errors import BaselineMismatch, CaseFailed, SuiteError, VftestError
 from vftest.models import Case, CaseResult, Suite
 from vftest.report import render_failure, render_warnings
 from vftest.suite import load_suite
@@ -149,7 +149,7 @@ class CaseItem(pytest.Item):
         style: Any = None,
     ) -> str | Any:
         """Vftest's own report for case failures; pytest's for anything else."""
-        if isinstance(excinfo.value, CaseFailed | InfrastructureFailure):
+        if isinstance(excinfo.value, CaseFailed | InfrastructureFailure | BaselineMismatch):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 

@@ -155,6 +155,19 @@ OPTIONS: tuple[Option, ...] = (
         "machines by a stable hash of their node ids",
         env="VFTEST_SHARD",
     ),
+    # Regression baselines (issue 11): see docs/baselines.md.
+    Option(
+        "baseline",
+        "compare every case with its recorded baseline (cases saying `baseline: false` excepted)",
+        convert=_bool,
+        is_flag=True,
+    ),
+    Option(
+        "update-baselines",
+        "record missing baselines, rewrite those that differ, remove entries of deleted cases",
+        convert=_bool,
+        is_flag=True,
+    ),
     # Agent coverage (issue 17): see docs/coverage.md.
     Option("cov", "record which steps of the agent the cases reach", convert=_bool, is_flag=True),
     Option("cov-agent", "agent file (.vfr) to report coverage against (default: the suite's)"),

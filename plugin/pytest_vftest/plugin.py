@@ -45,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(CoveragePlugin(config), "vftest-coverage")
     config.pluginmanager.register(_MisnamedSuiteGuard(), "vftest-misnamed-suite-guard")
+    from pytest_vftest.baselines import BaselinePlugin
+
+    config.pluginmanager.register(BaselinePlugin(config), "vftest-baselines")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -184,39 +187,45 @@ def _xdist_pending_indices(config: pytest.Config) -> list[int]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Show vftest's report (not a traceback) for infrastructure errors raised in setup."""
+    """Show vftest's report for infrastructure errors; mark the report that decides a case.
+
+    The deciding report (setup when the case could not run, else call) carries `vftest` (a
+    small dict pytest-xdist serialises), so the summary line counts what pytest counted, in
+    the controller too.
+    """
     report = yield
-    from pytest_vftest.nodes import InfrastructureFailure
+    from pytest_vftest.nodes import CaseItem, InfrastructureFailure
 
     if call.excinfo is not None and isinstance(call.excinfo.value, InfrastructureFailure):
         report.longrepr = call.excinfo.value.text
+    deciding = call.when == "call" or (call.when == "setup" and report.failed)
+    if deciding and isinstance(item, CaseItem):
+        transcript = item.config.stash[session_key].transcripts.get(item.nodeid)
+        report.vftest = {
+            "violations": transcript.violation_count if transcript else 0,
+            "contract": transcript.contract if transcript else "",
+            "uncovered": dict(transcript.uncovered) if transcript else {},
+        }
     return report
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """One line of vftest counts after pytest's own summary."""
-    vf = terminalreporter.config.stash.get(session_key, None)
-    if vf is None or not vf.transcripts:
-        return
+    """One line of vftest counts after pytest's own summary, from pytest's own outcomes."""
     from vftest.report import render_contract_gaps, render_summary
 
-    transcripts = list(vf.transcripts.values())
-    # pytest's vocabulary: an xfail case that failed is "xfailed", one that passed "xpassed".
-    outcomes = Counter(
-        ("x" + t.outcome if t.outcome in ("passed", "failed") else t.outcome)
-        if t.xfail is not None
-        else t.outcome
-        for t in transcripts
-    )
-    counts = {
-        "cases": len(transcripts),
-        "passed": outcomes["passed"],
-        "failed": outcomes["failed"],
-        "xfailed": outcomes["xfailed"],
-        "xpassed": outcomes["xpassed"],
-        "errors": outcomes["error"],
-        "violations": sum(t.violation_count for t in transcripts),
-    }
+    counts: Counter[str] = Counter()
+    gaps: list[tuple[str, dict[str, int]]] = []
+    for outcome, reports in terminalreporter.stats.items():
+        for report in reports:
+            data = getattr(report, "vftest", None)
+            if not isinstance(data, dict):
+                continue
+            counts["errors" if outcome == "error" else outcome] += 1
+            counts["violations"] += data.get("violations", 0)
+            gaps.append((data.get("contract", ""), data.get("uncovered", {})))
+    if not counts:
+        return
+    counts["cases"] = sum(counts[k] for k in ("passed", "failed", "errors", "xfailed", "xpassed"))
     terminalreporter.write_line(render_summary(counts))
-    for line in render_contract_gaps((t.contract, t.uncovered) for t in transcripts):
+    for line in render_contract_gaps(gaps):
         terminalreporter.write_line(line)

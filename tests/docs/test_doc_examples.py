@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -85,7 +86,9 @@ def test_doc_example(example: Example, tmp_path: Path) -> None:
 
 def _check_yaml(example: Example, sandbox: Path) -> None:
     data = yaml.safe_load(example.body)
-    if isinstance(data, dict) and "cases" in data:
+    if isinstance(data, dict) and {"suite", "environment", "cases"} <= set(data):
+        _check_baseline_excerpt(example, data)
+    elif isinstance(data, dict) and "cases" in data:
         suite_file = sandbox / "suites" / "doc-example.vftest.yaml"
         suite_file.write_text(example.body)
         suite = load_suite(suite_file)
@@ -100,6 +103,31 @@ def _check_yaml(example: Example, sandbox: Path) -> None:
         load_suite(suite_file)
     else:
         assert data is not None or example.body.strip().startswith("#"), f"{example.id}: empty"
+
+
+def _check_baseline_excerpt(example: Example, data: dict[str, Any]) -> None:
+    """A baseline file shown in the docs is an excerpt of one committed in suites/."""
+    files = [yaml.safe_load(p.read_text()) for p in (ROOT / "suites").rglob("__baselines__/*")]
+    real = next(
+        (
+            f
+            for f in files
+            if (f["suite"], f["environment"]) == (data["suite"], data["environment"])
+        ),
+        None,
+    )
+    assert real is not None, f"{example.id}: no committed baseline of {data['suite']!r}"
+    for case, turns in data["cases"].items():
+        assert case in real["cases"], f"{example.id}: {case!r} is not in the baseline"
+        for shown, recorded in zip(turns, real["cases"][case], strict=False):
+            assert shown["user"] == recorded["user"], example.id
+            for item in shown["agent"]:
+                if item.get("buttons"):  # an excerpt may shorten a button list
+                    [actual] = [i for i in recorded["agent"] if "buttons" in i]
+                    assert all(b in actual["buttons"] for b in item["buttons"]), example.id
+                else:
+                    assert item in recorded["agent"], f"{example.id}: {item} not recorded"
+            assert shown.get("variables") == recorded.get("variables"), example.id
 
 
 def _run_suite(example: Example, sandbox: Path, suite_file: Path) -> None:
