@@ -168,6 +168,10 @@ OPTIONS: tuple[Option, ...] = (
         convert=_bool,
         is_flag=True,
     ),
+    # Reports (issue 15): see docs/reports.md.
+    Option("json", "write the results (every case, turn, trace and verdict) as JSON to this path"),
+    Option("markdown", "write a Markdown summary (for a pull-request comment) to this path"),
+    Option("html", "write a self-contained HTML report (every case as a chat) to this path"),
     # Agent coverage (issue 17): see docs/coverage.md.
     Option("cov", "record which steps of the agent the cases reach", convert=_bool, is_flag=True),
     Option("cov-agent", "agent file (.vfr) to report coverage against (default: the suite's)"),

@@ -48,6 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_vftest.baselines import BaselinePlugin
 
     config.pluginmanager.register(BaselinePlugin(config), "vftest-baselines")
+    from pytest_vftest.reports import ReportsPlugin
+
+    config.pluginmanager.register(ReportsPlugin(config), "vftest-reports")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -198,7 +201,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
     if call.excinfo is not None and isinstance(call.excinfo.value, InfrastructureFailure):
         report.longrepr = call.excinfo.value.text
-    deciding = call.when == "call" or (call.when == "setup" and report.failed)
+    deciding = call.when == "call" or (call.when == "setup" and not report.passed)
     if deciding and isinstance(item, CaseItem):
         transcript = item.config.stash[session_key].transcripts.get(item.nodeid)
         report.vftest = {

@@ -36,9 +36,10 @@ from vftest.suite import load_suite
 
 EXAMPLES = examples()
 DEMO_AGENT = ROOT / "suites" / "agents" / "support.vfr"
-SUITE_KEYS = {"name", "target", "contract", "variables", "tags", "defaults", "cases"}
+SUITE_KEYS = {"name", "target", "contract", "variables", "tags", "defaults", "baseline", "cases"}
 # Commands the docs may show that belong to other tools: checked to be spelled as such, not run.
 EXTERNAL = {".", "source", "export", "ruff", "mypy", "apt-get", "cd", "python3", "git", "npm"}
+EXTERNAL |= {"cat"}
 DIRECTIVES = ("output of ", "fails", "illustration", "synopsis", "layout", "skip:")
 
 

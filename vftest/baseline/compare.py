@@ -21,7 +21,7 @@ from typing import Any
 from vftest.baseline.record import TurnRecord
 from vftest.textmatch import format_score, one_line, quote, similarity, word_diff
 
-__all__ = ["Difference", "Tolerance", "compare_cases", "describe_user"]
+__all__ = ["Difference", "Tolerance", "compare_cases", "describe_item", "describe_user"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +120,8 @@ def _compare_traces(
             for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
                 found.extend(_compare_item(a, b, tolerance))
             continue
-        found.extend((f"trace removed: {_describe_item(a)}", ()) for a in old[i1:i2])
-        found.extend((f"new trace {_describe_item(b)}", ()) for b in new[j1:j2])
+        found.extend((f"trace removed: {describe_item(a)}", ()) for a in old[i1:i2])
+        found.extend((f"new trace {describe_item(b)}", ()) for b in new[j1:j2])
     return found
 
 
@@ -236,7 +236,8 @@ def _label(button: Any) -> str:
     return str(button.get("label")) if isinstance(button, dict) else str(button)
 
 
-def _describe_item(item: dict[str, Any]) -> str:
+def describe_item(item: dict[str, Any]) -> str:
+    """One recorded agent item in a few words: `text "Hi"`, `card "Order 1"`, `end`."""
     kind = next(iter(item), "?")
     value = item.get(kind)
     if kind in ("text", "speak") and isinstance(value, str):
