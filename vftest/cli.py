@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("check", "serve", "contract")
+COMMANDS = ("check", "serve", "contract", "diff", "pull")
 
 
 def build_parser() -> argparse.ArgumentParser:

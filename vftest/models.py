@@ -94,6 +94,9 @@ class Target:
     """
 
     project: str | None = None
+    # One agent file per environment (`project: {development: a.vfr, production: b.vfr}`),
+    # absolute paths; empty when `project` is one file.
+    projects: Mapping[str, str] = field(default_factory=dict)
     url: str | None = None
     api: ApiGeneration = ApiGeneration.V1
     stream: bool = False
@@ -359,6 +362,7 @@ class Suite:
     defaults: Defaults = field(default_factory=Defaults)
     variables: dict[str, JSON] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()  # the suite's matrix: each case runs once per entry
     lines: tuple[str, ...] = ()  # the file's text, for source excerpts in failures
     # Absolute path of the file; `path` is only how it is shown (relative to pytest's rootdir).
     # Files a run writes next to the suite (baselines) go relative to this one.

@@ -36,15 +36,20 @@ TYPE_WIDTH = 7  # `#1 text    "..."`: type column wide enough for speak/choice/c
 # --------------------------------------------------------------------------- entry points
 
 
-def render_failure(result: CaseResult, *, color: bool = False) -> str:
-    """The full report of a failed (or errored) case; its first line is the verdict."""
+def render_failure(result: CaseResult, *, color: bool = False, nodeid: str | None = None) -> str:
+    """The full report of a failed (or errored) case; its first line is the verdict.
+
+    `nodeid` is the pytest node id the rerun command selects (default `suite::case`; a case of
+    an environment matrix is `suite::case[environment]`).
+    """
+    rerun = nodeid or f"{result.suite.path}::{result.case.name}"
     if result.outcome == "error":
-        return _render_error(result, color)
+        return _render_error(result, color, rerun)
     position = _failing_position(result)
     lines = [terminal.paint(render_verdict(result), "bold", "red", color=color)]
     if position is None:
         lines.append(_case_line(result, result.case.location.line))
-        lines.extend(["", *_footer(result, result.turns)])
+        lines.extend(["", *_footer(result, result.turns, rerun)])
         return "\n".join(lines)
 
     turn_result = result.turns[position]
@@ -61,7 +66,7 @@ def render_failure(result: CaseResult, *, color: bool = False) -> str:
     source = _source_lines(result, turn_result, {r.line for r in failing}, color)
     if source:
         lines += ["", *source]
-    lines += ["", *_footer(result, result.turns[:position])]
+    lines += ["", *_footer(result, result.turns[:position], rerun)]
     return "\n".join(lines)
 
 
@@ -295,7 +300,7 @@ def _source_lines(
     return lines
 
 
-def _footer(result: CaseResult, earlier: Sequence[TurnResult]) -> list[str]:
+def _footer(result: CaseResult, earlier: Sequence[TurnResult], rerun: str) -> list[str]:
     lines: list[str] = []
     if earlier:
         lines.append(f"{INDENT}earlier turns:")
@@ -305,9 +310,7 @@ def _footer(result: CaseResult, earlier: Sequence[TurnResult]) -> list[str]:
     if result.version:
         session += f"  version={result.version}"
     lines.append(session)
-    lines.append(
-        f"{INDENT}rerun:   pytest {shell_quote(f'{result.suite.path}::{result.case.name}')} -vv"
-    )
+    lines.append(f"{INDENT}rerun:   pytest {shell_quote(rerun)} -vv")
     return lines
 
 
@@ -321,7 +324,7 @@ def _turn_summary(turn_result: TurnResult) -> str:
     return f"{_describe_action(turn_result)} {status} ({', '.join(notes)})"
 
 
-def _render_error(result: CaseResult, color: bool) -> str:
+def _render_error(result: CaseResult, color: bool, rerun: str) -> str:
     total = len(result.case.turns)
     done = list(result.turns)
     # The runner records a turn whose request never got an answer with no exchange; otherwise
@@ -345,7 +348,7 @@ def _render_error(result: CaseResult, color: bool) -> str:
     lines.append("")
     where = f"{INDENT}at turn {at + 1} of {total}"
     lines.append(f"{where}: user> {action}" if action else where)
-    lines += ["", *_footer(result, earlier)]
+    lines += ["", *_footer(result, earlier, rerun)]
     return "\n".join(lines)
 
 

@@ -717,6 +717,7 @@ class _Builder:
             defaults=self.defaults,
             variables=dict(data.get("variables", {})),
             tags=tuple(data.get("tags", ())),
+            environments=tuple(data.get("environments", ())),
             lines=self.source.lines,
             file=os.path.abspath(self.path),
         )
@@ -735,7 +736,10 @@ class _Builder:
     def _target(self, data: Data) -> Target:
         project = data.get("project")
         return Target(
-            project=self.relative(project) if project is not None else None,
+            project=self.relative(project) if isinstance(project, str) else None,
+            projects={env: self.relative(file) for env, file in project.items()}
+            if isinstance(project, dict)
+            else {},
             url=data.get("url"),
             api=ApiGeneration(data.get("api", "v1")),
             stream=data.get("stream", False),

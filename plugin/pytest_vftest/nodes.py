@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_vftest.session import session_key, suite_environment
+from pytest_vftest.session import session_key, suite_environments
 from vftest.errors import BaselineMismatch, CaseFailed, SuiteError, VftestError
 from vftest.models import Case, CaseResult, Suite
 from vftest.report import render_failure, render_warnings
@@ -29,13 +29,16 @@ class SuiteFile(pytest.File):
             suite = load_suite(self._display_path(), file=self.path)
         except SuiteError as error:
             raise self.CollectError(str(error)) from None
-        environment = suite_environment(self.config, suite)
+        environments = suite_environments(self.config, suite)
         for case in suite.cases:
             for tag in (*suite.tags, *case.tags):
                 _register_marker(self.config, tag)
-            yield CaseItem.from_parent(
-                self, name=case.name, case=case, suite=suite, environment=environment
-            )
+            for environment in environments:
+                # A matrix names each item by its environment, so `-k production` selects it.
+                name = case.name if len(environments) == 1 else f"{case.name}[{environment}]"
+                yield CaseItem.from_parent(
+                    self, name=name, case=case, suite=suite, environment=environment
+                )
 
     def _display_path(self) -> str:
         # Relative to the rootdir, so `path:line:` messages match what the user typed.
@@ -94,6 +97,7 @@ class CaseItem(pytest.Item):
         super().__init__(**kwargs)
         self.case = case
         self.suite = suite
+        self.environment = environment
         self.result: CaseResult | None = None
         for tag in (*suite.tags, *case.tags):
             self.add_marker(tag)
@@ -113,11 +117,11 @@ class CaseItem(pytest.Item):
     def setup(self) -> None:
         """Wait for the case's result; infrastructure problems are raised here (errors)."""
         vf = self.config.stash[session_key]
-        outcome = vf.result(self.nodeid, self.case, self.suite)
+        outcome = vf.result(self.nodeid, self.case, self.suite, self.environment)
         if isinstance(outcome, VftestError):
             raise InfrastructureFailure(f"vftest could not run this case: {outcome}")
         if outcome.outcome == "error":
-            raise InfrastructureFailure(render_failure(outcome))
+            raise InfrastructureFailure(render_failure(outcome, nodeid=self.nodeid))
         self.result = outcome
 
     def runtest(self) -> None:
@@ -138,7 +142,9 @@ class CaseItem(pytest.Item):
         # The full result was needed only for this report; the transcript stays for the rest.
         self.result = None
         if result.outcome == "failed":
-            raise CaseFailed(result, render_failure(result, color=self._color()))
+            raise CaseFailed(
+                result, render_failure(result, color=self._color(), nodeid=self.nodeid)
+            )
 
     def _color(self) -> bool:
         return bool(self.config.get_terminal_writer().hasmarkup)

@@ -168,7 +168,7 @@ def _submit(vf: VftestSession, items: Iterable[pytest.Item]) -> None:
 
     for item in items:
         if isinstance(item, CaseItem) and item.get_closest_marker("skip") is None:
-            vf.submit(item.nodeid, item.case, item.suite)
+            vf.submit(item.nodeid, item.case, item.suite, item.environment)
 
 
 def _xdist_pending_indices(config: pytest.Config) -> list[int]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import httpx
 import pytest
 
-from pytest_vftest.options import lookup, resolve
+from pytest_vftest.options import lookup, lookup_with_source, resolve
 from vftest.client import ClientSettings
 from vftest.contract import Contract, load_contract
 from vftest.coverage import COVERAGE_EXCLUDE_TYPES, hide_coverage_traces
@@ -28,7 +28,7 @@ from vftest.transcript import Transcript
 if TYPE_CHECKING:
     from vftest.runtime.server import RunningServer
 
-__all__ = ["VftestSession", "session_key"]
+__all__ = ["VftestSession", "session_key", "split_environments", "suite_environments"]
 
 # Any `VF.DM.` key opens the embedded runtime when it has none configured (docs/local-runtime.md);
 # this one is used when the user has no key in the environment.
@@ -61,7 +61,7 @@ class VftestSession:
     _limiter: AdaptiveLimiter | None = None
     _servers: dict[str, RunningServer] = field(default_factory=dict)
     _project_ids: dict[str, str] = field(default_factory=dict)
-    _targets: dict[str, ResolvedTarget | VftestError] = field(default_factory=dict)
+    _targets: dict[tuple[str, str], ResolvedTarget | VftestError] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------- scheduling
 
@@ -75,12 +75,12 @@ class VftestSession:
             self._clients = self._scheduler.call(_make_clients(concurrency))
         return self._scheduler
 
-    def submit(self, nodeid: str, case: Case, suite: Suite) -> None:
+    def submit(self, nodeid: str, case: Case, suite: Suite, environment: str) -> None:
         """Queue a case to run in the background (no-op if already queued)."""
         scheduler = self.scheduler
         if scheduler.submitted(nodeid):
             return
-        target = self.target_for(suite)
+        target = self.target_for(suite, environment)
         if lookup(self.config, "cov"):
             case = hide_coverage_traces(case)
         # Round robin over small pools: each conversation keeps one client throughout.
@@ -105,9 +105,11 @@ class VftestSession:
 
         scheduler.submit(nodeid, play)
 
-    def result(self, nodeid: str, case: Case, suite: Suite) -> CaseResult | VftestError:
+    def result(
+        self, nodeid: str, case: Case, suite: Suite, environment: str
+    ) -> CaseResult | VftestError:
         """Wait for a case's result, running it now if it was not queued ahead."""
-        self.submit(nodeid, case, suite)
+        self.submit(nodeid, case, suite, environment)
         outcome: CaseResult | VftestError = self.scheduler.result(nodeid)
         if isinstance(outcome, CaseResult):
             self.transcripts[nodeid] = Transcript.from_result(outcome)
@@ -123,34 +125,42 @@ class VftestSession:
 
     # ----------------------------------------------------------------------- settings
 
-    def target_for(self, suite: Suite) -> ResolvedTarget | VftestError:
-        """Resolve (once per suite file) where and how its cases run."""
-        if suite.path not in self._targets:
+    def target_for(self, suite: Suite, environment: str) -> ResolvedTarget | VftestError:
+        """Resolve (once per suite file and environment) where and how its cases run."""
+        key = (suite.path, environment)
+        if key not in self._targets:
             try:
-                self._targets[suite.path] = self._resolve(suite)
+                self._targets[key] = self._resolve(suite, environment)
             except VftestError as error:
-                self._targets[suite.path] = error
-        return self._targets[suite.path]
+                self._targets[key] = error
+        return self._targets[key]
 
     def _pick(self, name: str, suite_value: Any, set_in_suite: bool) -> Any:
         return resolve(self.config, name, suite_value, set_in_suite=set_in_suite)
 
-    def _resolve(self, suite: Suite) -> ResolvedTarget:
+    def _resolve(self, suite: Suite, environment: str) -> ResolvedTarget:
         target = suite.target
         api = ApiGeneration(self._pick("api", target.api.value, "api" in target.explicit))
         stream = bool(self._pick("stream", target.stream, "stream" in target.explicit))
-        environment = suite_environment(self.config, suite)
+        project = target.project
+        if target.projects:
+            project = target.projects.get(environment)
+            if project is None:
+                raise ConfigError(
+                    f"{suite.path}: target.project names no agent file for environment "
+                    f"{environment!r} (it has: {', '.join(target.projects)})"
+                )
         url = self._pick("url", target.url, "url" in target.explicit)
         project_id = self._pick("project-id", target.project_id, "project_id" in target.explicit)
         key_env = self._pick("api-key-env", target.api_key_env, "api_key_env" in target.explicit)
         api_key = os.environ.get(key_env) or None
         if url is None:
-            if target.project is None:
+            if project is None:
                 raise ConfigError(
                     f"{suite.path}: no runtime to talk to: give `target.url` or "
                     "`target.project` in the suite, or --vftest-url"
                 )
-            url, local_project_id = self._embedded(target.project)
+            url, local_project_id = self._embedded(project)
             project_id = project_id or local_project_id
             api_key = api_key or EMBEDDED_KEY
         elif api_key is None:
@@ -215,13 +225,26 @@ class VftestSession:
         return self._servers[project_path].url, self._project_ids[project_path]
 
 
-def suite_environment(config: pytest.Config, suite: Suite) -> str:
-    """The environment a suite runs against (also decides `environments:` skips)."""
-    target = suite.target
-    value = resolve(
-        config, "env", target.environment, set_in_suite="environment" in target.explicit
-    )
-    return str(value)
+def suite_environments(config: pytest.Config, suite: Suite) -> list[str]:
+    """The environments a suite's cases run against: one pytest item per case and entry.
+
+    Precedence: `--vftest-env a,b` / `VFTEST_ENV`, the suite's `environments:` matrix, its
+    `target.environment`, the ini key, `development`.
+    """
+    value, source = lookup_with_source(config, "env")
+    if source in ("cli", "env"):
+        return split_environments(str(value))
+    if suite.environments:
+        return list(suite.environments)
+    if "environment" in suite.target.explicit or source != "ini":
+        return [suite.target.environment]
+    return split_environments(str(value))
+
+
+def split_environments(text: str) -> list[str]:
+    """`development, production` -> ["development", "production"] (no blanks, no repeats)."""
+    names = [name.strip() for name in text.split(",")]
+    return list(dict.fromkeys(name for name in names if name)) or ["development"]
 
 
 # httpcore's pool scans every connection on each request (encode/httpcore#1035): past ~16

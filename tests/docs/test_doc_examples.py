@@ -291,7 +291,7 @@ def _check_synopsis(example: Example) -> None:
     subparsers = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
     shown = re.findall(r"^vftest (\w+)", example.body, re.M)
     assert shown, f"{example.id}: a synopsis shows `vftest COMMAND` lines"
-    flags: set[str] = set()
+    flags: set[str] = set(parser._option_string_actions)  # --version, --help
     for name in shown:
         assert name in subparsers.choices, f"vftest {name}: no such command"
         flags.update(subparsers.choices[name]._option_string_actions)

@@ -1,0 +1,96 @@
+"""`vftest diff SUITES --env A --env B`: play the cases against two environments and compare.
+
+Runs pytest once over the environment matrix `A,B` (so concurrency, the embedded runtimes and
+per-environment agent files work as in any run), reads its JSON results, and compares each
+case's two conversations the way baselines do. Hand-written expectations run too, but their
+verdicts do not matter here: only what the agent said does.
+
+Exit status: 0 nothing differs, 1 something differs, 2 a usage error or a case that could not
+run in one of the environments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from vftest.baseline import Tolerance
+from vftest.diff import diff_results, render_markdown, render_text
+from vftest.errors import SuiteError
+from vftest.models import BaselineSettings
+from vftest.suite import load_suite
+from vftest.textmatch import SCORERS
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the `diff` subcommand."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "diff",
+        help="play the cases against two environments and report what differs",
+        description=(
+            "Play every case of SUITES against two environments (e.g. development and "
+            "production) and report, per case, the first turn where the conversations differ."
+        ),
+    )
+    parser.add_argument("suites", nargs="+", metavar="SUITE", help="suite files or directories")
+    parser.add_argument(
+        "--env", action="append", required=True, metavar="ENV", help="give it twice: A then B"
+    )
+    parser.add_argument("--markdown", metavar="PATH", help="also write the report as Markdown")
+    parser.add_argument(
+        "--threshold", type=float, help="texts this similar count as equal (default: exact)"
+    )
+    parser.add_argument("--scorer", choices=SCORERS, default="ratio", help="text similarity")
+    parser.add_argument(
+        "pytest_args", nargs="*", default=[], help="after --: more pytest arguments (-k, -n...)"
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Play, compare, print; returns the exit status."""
+    if len(args.env) != 2 or args.env[0] == args.env[1]:
+        sys.stderr.write("vftest diff: give two different environments: --env A --env B\n")
+        return 2
+    left, right = args.env
+    with tempfile.TemporaryDirectory(prefix="vftest-diff-") as folder:
+        results_file = Path(folder) / "results.json"
+        command = [
+            sys.executable, "-m", "pytest", *args.suites, "-q", "-p", "no:cacheprovider",
+            "--vftest-env", f"{left},{right}", "--vftest-json", str(results_file),
+            *args.pytest_args,
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True)
+        if not results_file.exists():
+            sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
+            sys.stderr.write(
+                f"vftest diff: pytest could not run the suites (exit {done.returncode})\n"
+            )
+            return 2
+        results = json.loads(results_file.read_text(encoding="utf-8"))
+    tolerance = Tolerance(args.threshold, args.scorer) if args.threshold is not None else None
+    report = diff_results(results, left, right, tolerance=tolerance, settings=_settings(results))
+    sys.stdout.write(render_text(report) + "\n")
+    if args.markdown:
+        Path(args.markdown).write_text(render_markdown(report) + "\n", encoding="utf-8")
+    return report.exit_code
+
+
+def _settings(results: dict[str, Any]) -> dict[str, BaselineSettings]:
+    """Each case's baseline settings (masks, tolerance), read from its suite file."""
+    settings: dict[str, BaselineSettings] = {}
+    for path in {e["transcript"]["suite_path"] for e in results["cases"] if e["transcript"]}:
+        try:
+            suite = load_suite(path)
+        except SuiteError:
+            continue  # compared exactly
+        for case in suite.cases:
+            settings[f"{path}::{case.name}"] = case.baseline
+    return settings
