@@ -25,26 +25,31 @@ DESIGN_EXPORT_HINT = (
 
 def project_problem(path: str) -> str | None:
     """What is wrong with the agent file at `path` (absolute), or None when it loads."""
-    if not os.path.exists(path):
-        return "file not found"
-    if os.path.isdir(path):
-        return "is a directory, not a compiled agent file (.vfr)"
-    stat = os.stat(path)
-    if stat.st_size == 0:
-        return "the file is empty; expected a compiled agent (.vfr)"
+    stat = _stat(path, "file not found", "a compiled agent file (.vfr)")
+    if isinstance(stat, str):
+        return stat
     return _project_problem(path, stat.st_size, stat.st_mtime_ns)
 
 
 def contract_problem(path: str) -> str | None:
     """What is wrong with the OpenAPI contract at `path` (absolute), or None when it loads."""
+    missing = "file not found (use auto, v4, dm-1.1 or the path of an OpenAPI 3.0/3.1 file)"
+    stat = _stat(path, missing, "an OpenAPI 3.0/3.1 document")
+    if isinstance(stat, str):
+        return stat
+    return _contract_problem(path, stat.st_size, stat.st_mtime_ns)
+
+
+def _stat(path: str, missing: str, expected: str) -> os.stat_result | str:
+    """The file's stat, or why it cannot be the `expected` file (missing, folder, empty)."""
     if not os.path.exists(path):
-        return "file not found (use auto, v4, dm-1.1 or the path of an OpenAPI 3.0/3.1 file)"
+        return missing
     if os.path.isdir(path):
-        return "is a directory, not an OpenAPI file"
+        return f"is a directory, not {expected}"
     stat = os.stat(path)
     if stat.st_size == 0:
-        return "the file is empty; expected an OpenAPI 3.0/3.1 document"
-    return _contract_problem(path, stat.st_size, stat.st_mtime_ns)
+        return f"the file is empty; expected {expected}"
+    return stat
 
 
 @cache

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
+
+from tests.net import closed_port_url
 
 PIZZA = Path(__file__).parents[1] / "data" / "projects" / "pizza-demo.vfr"
 
@@ -19,14 +20,6 @@ cases:
         expect:
           - text: "Welcome to Pizza Place, Ada!"
 """
-
-
-def closed_port_url() -> str:
-    """A loopback URL where nothing listens (connections are refused at once)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_an_xfail_case_that_cannot_reach_the_runtime_is_an_error_not_an_xfail(

@@ -4,7 +4,6 @@ HTML (opened in headless Chromium), and `-vv` transcripts."""
 from __future__ import annotations
 
 import json
-import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import jsonschema
 import pytest
 
 from tests.browser import screenshot
+from tests.net import closed_port_url
 
 ROOT = Path(__file__).parents[2]
 
@@ -48,13 +48,6 @@ cases:
     turns:
       - launch:
 """
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

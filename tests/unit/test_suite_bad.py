@@ -343,7 +343,7 @@ CASES = [
         "project_empty",
         2,
         "target.project",
-        "agent file 'files/empty.vfr': the file is empty; expected a compiled agent (.vfr)",
+        "agent file 'files/empty.vfr': the file is empty; expected a compiled agent file (.vfr)",
     ),
     (
         "project_corrupt",
