@@ -1,15 +1,21 @@
 """Fetch an agent's compiled export (`.vfr`) from Voiceflow's Project API.
 
-The Project API has one endpoint (docs.voiceflow.com, "Fetch Project"):
+The Project API has one endpoint (docs.voiceflow.com, "Fetch Project"; its OpenAPI file is
+`reference/project-api.json` 1.0.1 in voiceflow/voiceflow-docs, server
+`https://api.voiceflow.com/v2`, security scheme `APIKey` in the `Authorization` header):
 
-    GET https://api.voiceflow.com/v2/versions/{versionID}/export
-    authorization: <API key>
+    GET https://api.voiceflow.com/v2/versions/{versionID}/export?prototype=true
+    authorization: <the project's Dialog Manager API key>
+    projectid: <project id>          (only with an alias)
 
 `versionID` is a version id, or the alias `development` (the version on the canvas) or
-`production` (the published one); an alias is resolved per project, so the request then also
-carries the `projectid` header. The answer is the project file; its `programs` (what a runtime
-executes) are only current after "Publish" or "Run" on the canvas, so an export without them, or
-with diagrams that have no program, is reported as stale.
+`production` (the published one); "if using an alias this must be used in conjunction with the
+`projectid` header". `prototype=true` "returns a `.vfr` file" (without it the answer is the
+design export, `.vf`), so vftest always sends it. The answer is the project file; its `programs`
+(what a runtime executes) are only current after "Publish" or "Run" on the canvas, so an export
+without them, with programs compiled for another version, or with diagrams that have no program,
+is reported as stale. The error answers are documented by nothing but their status codes
+(401 for a refused key, 404 for an unknown version); their body is quoted, key redacted.
 
 The API key is sent in the header and nowhere else: it is never written to the file, printed,
 or kept in an exception.
@@ -27,7 +33,7 @@ from urllib.parse import quote
 import httpx
 
 from vftest.errors import ProjectError, VftestError
-from vftest.redact import redact
+from vftest.redact import redact, secrets_of
 
 __all__ = ["ALIASES", "DEFAULT_API_URL", "PullError", "Pulled", "export_url", "pull", "save"]
 
@@ -49,8 +55,8 @@ class Pulled:
 
 
 def export_url(api_url: str, version: str) -> str:
-    """The Project API's export URL for a version id or alias."""
-    return f"{api_url.rstrip('/')}/v2/versions/{quote(version, safe='')}/export"
+    """The Project API's export URL for a version id or alias, asking for the compiled `.vfr`."""
+    return f"{api_url.rstrip('/')}/v2/versions/{quote(version, safe='')}/export?prototype=true"
 
 
 def pull(
@@ -74,7 +80,8 @@ def pull(
     try:
         response = httpx.get(url, headers=headers, timeout=timeout)
     except httpx.HTTPError as error:
-        raise PullError(redact(f"GET {url}: {type(error).__name__}: {error}", [api_key])) from None
+        reason = f"GET {url}: {type(error).__name__}: {error}"
+        raise PullError(redact(reason, secrets_of(api_key))) from None
     if response.status_code != 200:
         raise PullError(_refusal(response, url, version, api_key))
     try:
@@ -87,8 +94,19 @@ def pull(
 
 
 def save(pulled: Pulled, path: str | Path) -> Path:
-    """Write the export as JSON (replacing the file atomically)."""
+    """Write the export as JSON (replacing the file atomically).
+
+    Raises `PullError` (nothing written) for an export without programs under a `.vfr` name:
+    that name promises a file `vftest serve` and suites can run, and a design export is not one.
+    """
     target = Path(path)
+    programs = pulled.data.get("programs")
+    if target.suffix == ".vfr" and not (isinstance(programs, dict) and programs):
+        raise PullError(
+            f"{target}: not written: the export has no compiled programs, so it is a design "
+            f"export (.vf) that vftest serve and suites cannot run. {STALE_HINT}, or write "
+            "it to a .vf file to keep the design"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_text(json.dumps(pulled.data, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -98,7 +116,8 @@ def save(pulled: Pulled, path: str | Path) -> Path:
 
 def _refusal(response: httpx.Response, url: str, version: str, api_key: str) -> str:
     status = response.status_code
-    body = redact(response.text[:300].strip(), [api_key])
+    # Redact before cutting: a key straddling the cut would otherwise survive in part.
+    body = redact(response.text, secrets_of(api_key))[:300].strip()
     detail = f" ({body})" if body else ""
     if status in (401, 403):
         why = "the key was refused: use an API key of this agent (Integrations tab)"
@@ -116,6 +135,20 @@ def _warnings(data: Mapping[str, Any]) -> list[str]:
     if not isinstance(programs, dict) or not programs:
         return [f"the export has no compiled programs, so it cannot be served: {STALE_HINT}"]
     warnings = []
+    version = data.get("version")
+    version_id = version.get("_id") if isinstance(version, Mapping) else None
+    foreign = sorted(
+        {
+            str(program["versionID"])
+            for program in programs.values()
+            if isinstance(program, Mapping) and program.get("versionID") not in (None, version_id)
+        }
+    )
+    if foreign:
+        warnings.append(
+            f"the programs were compiled for version {', '.join(foreign)}, not {version_id}, "
+            f"so they may be stale: {STALE_HINT}"
+        )
     diagrams = data.get("diagrams")
     if isinstance(diagrams, dict):
         missing = sorted(d for d in diagrams if d not in programs)

@@ -62,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
             project_id=args.project_id,
             api_url=args.api_url,
         )
+        path = save(pulled, args.output)
     except PullError as error:
         _say(f"vftest pull: {error}")
         return 2
-    path = save(pulled, args.output)
     for warning in pulled.warnings:
         _say(f"vftest pull: warning: {warning}")
     name = pulled.data.get("project", {}).get("name") if isinstance(pulled.data, dict) else None
