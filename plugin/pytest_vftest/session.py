@@ -18,6 +18,7 @@ from pytest_vftest.options import lookup, lookup_with_source, resolve
 from vftest.client import ClientSettings
 from vftest.contract import Contract, load_contract
 from vftest.coverage import COVERAGE_EXCLUDE_TYPES, hide_coverage_traces
+from vftest.environments import check_environment
 from vftest.errors import ConfigError, ContractError, ProjectError, VftestError
 from vftest.limiter import AdaptiveLimiter
 from vftest.models import ApiGeneration, Case, CaseResult, ContractSettings, Suite
@@ -26,6 +27,7 @@ from vftest.scheduler import BackgroundScheduler
 from vftest.transcript import Transcript
 
 if TYPE_CHECKING:
+    from vftest.runtime.project import Project
     from vftest.runtime.server import RunningServer
 
 __all__ = ["VftestSession", "session_key", "split_environments", "suite_environments"]
@@ -60,7 +62,7 @@ class VftestSession:
     _submitted: int = 0
     _limiter: AdaptiveLimiter | None = None
     _servers: dict[str, RunningServer] = field(default_factory=dict)
-    _project_ids: dict[str, str] = field(default_factory=dict)
+    _projects: dict[str, Project] = field(default_factory=dict)
     _targets: dict[tuple[str, str], ResolvedTarget | VftestError] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------- scheduling
@@ -160,8 +162,12 @@ class VftestSession:
                     f"{suite.path}: no runtime to talk to: give `target.url` or "
                     "`target.project` in the suite, or --vftest-url"
                 )
-            url, local_project_id = self._embedded(project)
-            project_id = project_id or local_project_id
+            # A file the suite maps to environments *is* their agent: it answers to their names.
+            mapped = tuple(sorted(e for e, f in target.projects.items() if f == project))
+            url, local_project = self._embedded(project, mapped)
+            if not mapped:
+                check_environment(local_project, environment, where=suite.path)
+            project_id = project_id or local_project.project_id
             api_key = api_key or EMBEDDED_KEY
         elif api_key is None:
             raise ConfigError(
@@ -206,9 +212,13 @@ class VftestSession:
             contract=loaded,
         )
 
-    def _embedded(self, project_path: str) -> tuple[str, str]:
-        """Start (once) the local runtime for a project file; returns (url, project id)."""
-        if project_path not in self._servers:
+    def _embedded(self, project_path: str, environments: tuple[str, ...]) -> tuple[str, Project]:
+        """Start (once) the local runtime for a project file; returns (url, project).
+
+        `environments`: the names the file is mapped to, which its runtime then answers to.
+        """
+        key = "\0".join((project_path, *environments))
+        if key not in self._servers:
             from vftest.runtime.app import create_app
             from vftest.runtime.options import RuntimeOptions
             from vftest.runtime.project import load_project
@@ -218,11 +228,11 @@ class VftestSession:
                 project = load_project(project_path)
             except ProjectError as error:
                 raise ConfigError(f"embedded runtime: {error}") from error
-            server = RunningServer(create_app(project, RuntimeOptions()))
+            server = RunningServer(create_app(project, RuntimeOptions(environments=environments)))
             server.start()
-            self._servers[project_path] = server
-            self._project_ids[project_path] = project.project_id
-        return self._servers[project_path].url, self._project_ids[project_path]
+            self._servers[key] = server
+            self._projects[key] = project
+        return self._servers[key].url, self._projects[key]
 
 
 def suite_environments(config: pytest.Config, suite: Suite) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -114,3 +115,54 @@ def test_diff_reports_what_would_change_and_exits_1(
 
 def test_diff_needs_two_different_environments(pytester: pytest.Pytester, suites: Path) -> None:
     assert diff(pytester.path, "suites", "--env", "development").returncode == 2
+
+
+ONE_FILE = """\
+target: {project: agents/dev.vfr, api: %s}
+cases:
+  - name: hello
+    turns:
+      - launch:
+"""
+
+
+@pytest.mark.parametrize("api", ["v1", "v4"])
+def test_an_environment_the_agent_file_does_not_know_is_a_configuration_error(
+    pytester: pytest.Pytester, suites: Path, api: str
+) -> None:
+    (suites / "one.vftest.yaml").write_text(ONE_FILE % api)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "suites/one.vftest.yaml", "--vftest-env", "staging"
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*environment 'staging' is not in the agent file: the local runtime serving "
+            "*dev.vfr knows only development, production, 66a0c0de0000000000000a02. Map it to "
+            "its own file (`target.project: {staging: agents/staging.vfr}`*"
+        ]
+    )
+    result.stdout.no_fnmatch_line("*auth*")
+
+
+def test_a_mapped_file_is_the_agent_of_its_environment_whatever_its_name(
+    pytester: pytest.Pytester, suites: Path
+) -> None:
+    # A file pulled from development has no `liveVersion`; mapped to `production` and to
+    # `staging` it still answers for them, since the mapping says it is their agent.
+    dev = suites / "agents" / "dev.vfr"
+    data = json.loads(dev.read_text())
+    del data["project"]["liveVersion"]
+    (suites / "agents" / "draft.vfr").write_text(json.dumps(data))
+    (suites / "orders.vftest.yaml").write_text(
+        SUITE.replace(
+            "{development: agents/dev.vfr, production: agents/live.vfr}",
+            "{staging: agents/draft.vfr, production: agents/draft.vfr}",
+        ).replace("[development, production]", "[staging, production]")
+    )
+    for api in ("v1", "v2", "v4"):
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "suites", "--vftest-api", api, "-v"
+        )
+        result.assert_outcomes(passed=3, skipped=1)
+        result.stdout.fnmatch_lines_random(["*::order by button[[]staging[]] PASSED*"])

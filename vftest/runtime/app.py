@@ -231,6 +231,8 @@ class _Runtime:
         if self.api_keys and key not in self.api_keys:
             raise HTTPFailure(verror(BAD_KEY))
         version = version or "development"
+        if version in self.options.environments:
+            return self.project.version_id
         if version == "development":
             version = self.project.dev_version_id
         elif version == "production":
@@ -255,6 +257,8 @@ class _Runtime:
 
     def _environment(self, environment: str, *, not_found: int) -> str:
         """Resolve an environment / version tag (alias or ObjectID) to this file's version."""
+        if environment in self.options.environments:
+            return self.project.version_id
         if environment == "development":
             return self.project.dev_version_id
         if environment == "production":

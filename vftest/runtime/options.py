@@ -105,6 +105,9 @@ class RuntimeOptions:
         faults: fault injection, or None.
         seed: seeds the RNG behind latency jitter and fault choice, for reproducible runs.
         node_env: the name `/health` reports (`"<node_env> Healthy"`), as NODE_ENV does.
+        environments: environment names that resolve to the file's own version, before the
+            `development`/`production` aliases: the file *is* that environment's agent (a suite
+            mapping `target.project: {staging: staging.vfr}`).
     """
 
     api_keys: tuple[str, ...] = ()
@@ -113,6 +116,7 @@ class RuntimeOptions:
     faults: Faults | None = None
     seed: int | None = None
     node_env: str = "local"
+    environments: tuple[str, ...] = ()
 
 
 _LATENCY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:\+\s*(\d+(?:\.\d+)?))?\s*(?:ms)?\s*$")
