@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# vftest caches checked suite documents under ~/.cache by default; this project's tests (and
+# the pytest runs they start) keep theirs in a throw-away folder instead.
+os.environ.setdefault("VFTEST_CACHE_DIR", os.path.join(tempfile.gettempdir(), "vftest-test-cache"))
 
 pytest_plugins = ["tests.browser"]
 

@@ -21,6 +21,7 @@ import jsonschema
 import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 
+from vftest import suite_cache
 from vftest.capture import jsonpath_problem
 from vftest.errors import SuiteError, SuiteProblem
 from vftest.models import (
@@ -50,7 +51,7 @@ from vftest.models import (
     VariableExpectation,
 )
 from vftest.references import contract_problem, project_problem
-from vftest.source import JsonPath, SourceMap, format_path, parse_yaml
+from vftest.source import JsonPath, SourceMap, Span, format_path, parse_yaml
 from vftest.templating import TEMPLATE, names_in
 
 __all__ = ["load_suite", "suite_schema"]
@@ -112,10 +113,7 @@ def load_suite(
     if text is None:
         text = _read(real, shown)
     try:
-        data, source = parse_yaml(text, shown)
-        problems = _problems(data, source)
-        if problems:
-            raise SuiteError(problems)
+        data, source = _checked_document(text, shown)
         problems = _reference_problems(data, source, real.parent)
         if problems:
             raise SuiteError(problems)
@@ -124,6 +122,27 @@ def load_suite(
         # Defence in depth: depth is capped in parse_yaml, but no input may escape as a crash.
         problem = SuiteProblem(shown, 0, "", "the document is nested too deeply to check")
         raise SuiteError([problem]) from error
+
+
+def _checked_document(text: str, shown: str) -> tuple[Any, SourceMap]:
+    """The document's data and line map, after every check that depends on its text only.
+
+    A document that passes is cached by content (`suite_cache`): parsing and validating are
+    most of the cost of collecting a large, unchanged suite.
+    """
+    key = suite_cache.document_key(text, shown)
+    cached = suite_cache.load(key)
+    if cached is not None:
+        data, spans = cached
+        lines = tuple(text.splitlines())
+        return data, SourceMap(shown, lines, {where: Span(*at) for where, at in spans.items()})
+    data, source = parse_yaml(text, shown)
+    problems = _problems(data, source)
+    if problems:
+        raise SuiteError(problems)
+    spans = {where: (span.line, span.end_line) for where, span in source.spans.items()}
+    suite_cache.store(key, data, spans)
+    return data, source
 
 
 def _read(file: Path, path: str) -> str:
