@@ -8,16 +8,26 @@ same differences, the same wording. `vftest diff` is the command around it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from vftest.baseline import Difference, Tolerance, compare_cases, record_case
 from vftest.baseline.compare import describe_user
+from vftest.errors import SuiteError
 from vftest.models import BaselineSettings
+from vftest.suite import load_suite
 from vftest.transcript import Transcript
 
-__all__ = ["CaseDiff", "DiffReport", "diff_results", "render_markdown", "render_text"]
+__all__ = [
+    "CaseDiff",
+    "DiffReport",
+    "baseline_settings",
+    "diff_results",
+    "diff_transcripts",
+    "render_markdown",
+    "render_text",
+]
 
 
 @dataclass(frozen=True)
@@ -61,15 +71,31 @@ def diff_results(
 ) -> DiffReport:
     """Pair every case played in both `left` and `right` and compare the conversations.
 
+    `results` is a run's JSON results (`--vftest-json`); see `diff_transcripts`.
+    """
+    transcripts = [
+        Transcript.from_dict(entry["transcript"])
+        for entry in results["cases"]
+        if entry.get("transcript")
+    ]
+    return diff_transcripts(transcripts, left, right, tolerance=tolerance, settings=settings)
+
+
+def diff_transcripts(
+    transcripts: Iterable[Transcript],
+    left: str,
+    right: str,
+    *,
+    tolerance: Tolerance | None = None,
+    settings: Mapping[str, BaselineSettings] | None = None,
+) -> DiffReport:
+    """Pair every case played in both `left` and `right` and compare the conversations.
+
     `settings` maps `suite path::case name` to the case's baseline settings (masks, variables,
     tolerance); without an entry, records are compared exactly.
     """
     played: dict[str, dict[str, Transcript | None]] = {}
-    for entry in results["cases"]:
-        raw = entry.get("transcript")
-        if not raw:
-            continue
-        transcript = Transcript.from_dict(raw)
+    for transcript in transcripts:
         key = f"{transcript.suite_path}::{transcript.case_name}"
         played.setdefault(key, {})[transcript.environment] = transcript
     report = DiffReport(left, right)
@@ -94,6 +120,22 @@ def diff_results(
         status = "differs" if differences else "identical"
         report.cases.append(CaseDiff(key, status, differences, users))
     return report
+
+
+def baseline_settings(suite_paths: Iterable[str]) -> dict[str, BaselineSettings]:
+    """Each case's baseline settings (masks, tolerance) by `suite path::case name`.
+
+    A suite that no longer loads is left out: its cases are compared exactly.
+    """
+    settings: dict[str, BaselineSettings] = {}
+    for path in set(suite_paths):
+        try:
+            suite = load_suite(path)
+        except SuiteError:
+            continue
+        for case in suite.cases:
+            settings[f"{path}::{case.name}"] = case.baseline
+    return settings
 
 
 def render_text(report: DiffReport, *, limit: int = 3) -> str:

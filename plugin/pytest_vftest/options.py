@@ -75,6 +75,11 @@ def _not_negative(value: float) -> bool:
     return value >= 0
 
 
+def _two_environments(value: str) -> bool:
+    names = [name.strip() for name in value.split(",")]
+    return len(names) == 2 and all(names) and names[0] != names[1]
+
+
 OPTIONS: tuple[Option, ...] = (
     Option(
         "url",
@@ -183,6 +188,15 @@ OPTIONS: tuple[Option, ...] = (
         accept=lambda value: 0 <= value <= 100,
         accepted="a percentage from 0 to 100",
     ),
+    # Cross-environment diff (issue 13): play every case in two environments, compare them
+    # like baselines, fail the run when they differ (vftest.diff).
+    Option(
+        "diff",
+        "A,B: run every case in environments A and B and report where they differ",
+        accept=_two_environments,
+        accepted="two different environments, e.g. development,production",
+    ),
+    Option("diff-markdown", "write the cross-environment diff as Markdown to this path"),
 )
 
 

@@ -51,6 +51,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_vftest.reports import ReportsPlugin
 
     config.pluginmanager.register(ReportsPlugin(config), "vftest-reports")
+    if lookup(config, "diff"):
+        from pytest_vftest.diff import DiffPlugin
+
+        config.pluginmanager.register(DiffPlugin(config), "vftest-diff")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -34,6 +34,8 @@ class ReportsPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.paths = {kind: lookup(config, kind) for kind in FILES}
+        # The cross-environment diff reads the transcripts on the controller too.
+        self.carry = any(self.paths.values()) or bool(lookup(config, "diff"))
         self.entries: list[dict[str, Any]] = []
         self.started = time.time()
         self.clock = time.perf_counter()
@@ -60,7 +62,7 @@ class ReportsPlugin:
                 "vftest_turns": f"{len(transcript.turns)}/{transcript.planned_turns}",
                 "vftest_attempts": transcript.attempts,
             }
-            if any(self.paths.values()):
+            if self.carry:
                 data["transcript"] = transcript.to_dict()
         return report
 

@@ -238,9 +238,12 @@ class VftestSession:
 def suite_environments(config: pytest.Config, suite: Suite) -> list[str]:
     """The environments a suite's cases run against: one pytest item per case and entry.
 
-    Precedence: `--vftest-env a,b` / `VFTEST_ENV`, the suite's `environments:` matrix, its
-    `target.environment`, the ini key, `development`.
+    Precedence: `--vftest-diff a,b`, `--vftest-env a,b` / `VFTEST_ENV`, the suite's
+    `environments:` matrix, its `target.environment`, the ini key, `development`.
     """
+    diff = lookup(config, "diff")
+    if diff:  # the two sides of a cross-environment diff are the matrix
+        return split_environments(str(diff))
     value, source = lookup_with_source(config, "env")
     if source in ("cli", "env"):
         return split_environments(str(value))

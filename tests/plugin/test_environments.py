@@ -166,3 +166,66 @@ def test_a_mapped_file_is_the_agent_of_its_environment_whatever_its_name(
         )
         result.assert_outcomes(passed=3, skipped=1)
         result.stdout.fnmatch_lines_random(["*::order by button[[]staging[]] PASSED*"])
+
+
+def test_the_example_suites_as_a_matrix_on_two_agent_files_show_the_one_changed_answer(
+    pytester: pytest.Pytester,
+) -> None:
+    # The done-when of issue 13: the repository's example suites, each mapped to two agent
+    # files that differ in one answer, compared with --vftest-diff inside the pytest run.
+    folder = pytester.path / "suites"
+    shutil.copytree(ROOT / "suites", folder)
+    agent = folder / "agents" / "support.vfr"
+    old = "You can return any item within 30 days of delivery for a full refund."
+    new = "Returns are accepted within 14 days of delivery."
+    assert agent.read_text().count(old) == 1
+    (folder / "agents" / "live.vfr").write_text(agent.read_text().replace(old, new))
+    for suite in folder.glob("*.vftest.yaml"):
+        text = suite.read_text()
+        assert "  project: agents/support.vfr\n" in text
+        suite.write_text(
+            text.replace(
+                "  project: agents/support.vfr\n",
+                "  project: {development: agents/support.vfr, production: agents/live.vfr}\n",
+            )
+        )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "suites", "-n", "2",
+        "--vftest-diff", "development,production", "--vftest-diff-markdown", "diff.md",
+    )  # fmt: skip
+    assert result.ret == 1
+    text = result.stdout.str()
+    summary = text[text.index("= vftest diff =") :].splitlines()
+    # Exactly the two cases that play the changed answer differ, each at the turn that asks.
+    assert [line for line in summary if line.startswith("  ~ ")] == [
+        "  ~ suites/faq.vftest.yaml::return policy typed in the user's own words: differs from "
+        "turn 2",
+        "  ~ suites/regression.vftest.yaml::the FAQ answers about returns: differs from turn 3",
+    ]
+    assert '      turn 2 text "what is your return policy": text changed, similarity 0.77' in (
+        summary
+    )
+    assert f"          + {new} Start a return at acme.example/returns." in summary
+    assert "36 identical, 2 differ, 1 played in one environment only" in summary
+    markdown = (pytester.path / "diff.md").read_text()
+    assert markdown.startswith("### vftest diff: `development` → `production`\n")
+    assert (
+        "| `suites/regression.vftest.yaml::the FAQ answers about returns` | turn 3: text "
+        "changed, similarity 0.77 < 0.90 |" in markdown
+    )
+
+
+def test_the_diff_option_passes_when_both_sides_agree_and_refuses_one_environment(
+    pytester: pytest.Pytester, suites: Path
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "suites", "--vftest-diff", "development,production"
+    )  # fmt: skip
+    result.assert_outcomes(passed=3, skipped=1)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["*= vftest diff =*", "1 identical, 0 differ, 1 played in one environment only"]
+    )
+    bad = pytester.runpytest_subprocess("-p", "no:cacheprovider", "suites", "--vftest-diff", "a")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*--vftest-diff='a' is not valid: use two different environments*"])

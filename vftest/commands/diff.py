@@ -20,10 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vftest.baseline import Tolerance
-from vftest.diff import diff_results, render_markdown, render_text
-from vftest.errors import SuiteError
-from vftest.models import BaselineSettings
-from vftest.suite import load_suite
+from vftest.diff import baseline_settings, diff_results, render_markdown, render_text
 from vftest.textmatch import SCORERS
 
 __all__ = ["add_parser", "run"]
@@ -76,21 +73,14 @@ def run(args: argparse.Namespace) -> int:
             return 2
         results = json.loads(results_file.read_text(encoding="utf-8"))
     tolerance = Tolerance(args.threshold, args.scorer) if args.threshold is not None else None
-    report = diff_results(results, left, right, tolerance=tolerance, settings=_settings(results))
+    report = diff_results(
+        results, left, right, tolerance=tolerance, settings=baseline_settings(_suite_paths(results))
+    )
     sys.stdout.write(render_text(report) + "\n")
     if args.markdown:
         Path(args.markdown).write_text(render_markdown(report) + "\n", encoding="utf-8")
     return report.exit_code
 
 
-def _settings(results: dict[str, Any]) -> dict[str, BaselineSettings]:
-    """Each case's baseline settings (masks, tolerance), read from its suite file."""
-    settings: dict[str, BaselineSettings] = {}
-    for path in {e["transcript"]["suite_path"] for e in results["cases"] if e["transcript"]}:
-        try:
-            suite = load_suite(path)
-        except SuiteError:
-            continue  # compared exactly
-        for case in suite.cases:
-            settings[f"{path}::{case.name}"] = case.baseline
-    return settings
+def _suite_paths(results: dict[str, Any]) -> set[str]:
+    return {e["transcript"]["suite_path"] for e in results["cases"] if e["transcript"]}
