@@ -32,6 +32,7 @@ __all__ = [
     "ConfigError",
     "ContractError",
     "InfrastructureError",
+    "NoAnswerError",
     "ProjectError",
     "RateLimitedError",
     "ServerError",
@@ -100,6 +101,10 @@ class TransportError(InfrastructureError):
     """Connection refused or reset, timeout, malformed body, or a stream cut short."""
 
     kind = "transport"
+
+
+class NoAnswerError(TransportError):
+    """The runtime took the request and did not answer within the timeout."""
 
 
 class ServerError(InfrastructureError):

@@ -22,7 +22,13 @@ from vftest.actions import ButtonNotFound, build_action
 from vftest.capture import CaptureError, extract
 from vftest.client import ClientSettings, Conversation, RequestGate, open_conversation
 from vftest.contract import Contract, check_traces
-from vftest.errors import AuthError, ConfigError, InfrastructureError, VftestError
+from vftest.errors import (
+    AuthError,
+    ConfigError,
+    InfrastructureError,
+    NoAnswerError,
+    VftestError,
+)
 from vftest.matchers import match_turn, match_variables
 from vftest.models import (
     Case,
@@ -67,7 +73,12 @@ class AuthBreaker:
     """
 
     message: str | None = None
+    kind: str = AuthError.kind  # what the cases not sent report: "auth", or "transport"
     access_checked: bool = False
+    # A runtime that takes connections and never answers would cost every case its full
+    # timeout: after this many cases in a row end without an answer, the rest are not sent.
+    max_silent: int = 3
+    silent: int = 0
     _first_contact: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     async def start(self, conversation: Conversation, variables: dict[str, Any]) -> bool:
@@ -85,6 +96,20 @@ class AuthBreaker:
                     return True
         await conversation.start(variables, reset=False)
         return True
+
+    def record(self, error: VftestError | None, timeout: float) -> None:
+        """Count a case that got no answer (`NoAnswerError`); any answer resets the count."""
+        if not isinstance(error, NoAnswerError):
+            self.silent = 0
+            return
+        self.silent += 1
+        if self.max_silent and self.silent >= self.max_silent and self.message is None:
+            self.kind = error.kind
+            self.message = (
+                f"{self.silent} cases in a row got no answer within {timeout:g}s; the runtime "
+                "takes connections but does not answer, so the remaining cases are not sent "
+                f"(last: {error})"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,15 +167,16 @@ async def _run_once(case: Case, suite: Suite, context: CaseContext, attempt: int
         )
 
     if context.breaker.message is not None:
-        return finish("error", f"not run: {context.breaker.message}", AuthError.kind)
+        return finish("error", f"not run: {context.breaker.message}", context.breaker.kind)
 
     conversation = context.conversation_factory(context.client, user_id, context.http, context.gate)
     try:
         variables = {**suite.variables, **case.variables}
         if not await context.breaker.start(conversation, variables):
-            return finish("error", f"not run: {context.breaker.message}", AuthError.kind)
+            return finish("error", f"not run: {context.breaker.message}", context.breaker.kind)
         values = {name: _as_text(value) for name, value in variables.items()}
         outcome = await _play_turns(case, conversation, context, turns, values)
+        context.breaker.record(None, context.client.timeout)
         if context.reset_after:
             await conversation.reset()
         return finish(outcome)
@@ -159,6 +185,7 @@ async def _run_once(case: Case, suite: Suite, context: CaseContext, attempt: int
         context.breaker.message = str(error)
         return finish("error", str(error), getattr(error, "kind", "config"))
     except InfrastructureError as error:
+        context.breaker.record(error, context.client.timeout)
         return finish("error", str(error), error.kind)
     except VftestError as error:
         # The runtime rejected what this case sent (a 4xx): not the agent's answer, an error.

@@ -137,6 +137,14 @@ OPTIONS: tuple[Option, ...] = (
         accepted="a number of requests per second above 0",
     ),
     Option(
+        "max-timeouts",
+        "after N cases in a row got no answer from a runtime, do not send the rest (0: never)",
+        default=3,
+        convert=int,
+        accept=_not_negative,
+        accepted="a whole number of at least 0",
+    ),
+    Option(
         "reruns",
         "rerun a case from a fresh user up to N times after an infrastructure error",
         default=0,

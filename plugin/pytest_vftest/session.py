@@ -210,6 +210,7 @@ class VftestSession:
             client=client,
             contract_settings=replace(suite.contract, on_violation=mode),
             contract=loaded,
+            breaker=AuthBreaker(max_silent=int(lookup(self.config, "max-timeouts"))),
         )
 
     def _embedded(self, project_path: str, environments: tuple[str, ...]) -> tuple[str, Project]:

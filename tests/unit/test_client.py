@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from vftest.client import ClientSettings, Conversation, open_conversation
-from vftest.errors import ConfigError
+from vftest.errors import ConfigError, ServerError
 from vftest.models import ApiGeneration, Target
 from vftest.testing import sse_events
 
@@ -402,3 +402,53 @@ async def test_gate_is_asked_before_and_told_after_every_request() -> None:
     await conv.send({"type": "launch"})
     assert gate.acquired == 2
     assert gate.observed == [429, 200]
+
+
+# --------------------------------------------------------------------------- idempotent resends
+
+
+def flaky(statuses: list[int], body: str = '{"message": "upstream busy"}') -> Handler:
+    """Answers with each status in turn, then 200."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status = statuses.pop(0) if statuses else 200
+        return httpx.Response(status, text=body if status != 200 else "")
+
+    return answer
+
+
+async def test_a_5xx_on_the_state_reset_is_resent() -> None:
+    wire = Wire({("DELETE", "/state/user/alice"): flaky([503, 502])})
+    conv = open_conversation(
+        settings(ApiGeneration.V1, connect_backoff=0.001), "alice", wire.client
+    )
+    await conv.start({}, reset=True)
+    assert [r.method for r in wire.seen] == ["DELETE", "DELETE", "DELETE"]
+
+
+async def test_a_reset_that_keeps_failing_says_so_without_blaming_interact() -> None:
+    wire = Wire({("DELETE", "/state/user/alice"): flaky([503] * 10)})
+    conv = open_conversation(
+        settings(ApiGeneration.V1, connect_backoff=0.001), "alice", wire.client
+    )
+    with pytest.raises(ServerError) as raised:
+        await conv.start({}, reset=True)
+    message = str(raised.value)
+    assert message == (
+        "DELETE /state/user/alice -> 503: server error (gave up after 4 attempts): upstream busy"
+    )
+    assert len(wire.seen) == 4
+
+
+async def test_a_5xx_on_interact_is_never_resent() -> None:
+    wire = Wire(
+        {
+            ("DELETE", "/state/user/alice"): b"",
+            ("POST", "/state/user/alice/interact"): flaky([500]),
+        }
+    )
+    conv = open_conversation(settings(ApiGeneration.V1), "alice", wire.client)
+    await conv.start({}, reset=True)
+    with pytest.raises(ServerError, match="not resent, interact is not idempotent"):
+        await conv.send({"type": "launch"})
+    assert [r.method for r in wire.seen] == ["DELETE", "POST"]

@@ -23,6 +23,7 @@ from vftest.client.settings import ClientSettings, RequestGate
 from vftest.errors import (
     AuthError,
     ConfigError,
+    NoAnswerError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -32,6 +33,7 @@ from vftest.redact import redact
 
 __all__ = [
     "AUTH_MARKERS",
+    "IDEMPOTENT_METHODS",
     "Caller",
     "classify_status",
     "retry_after_seconds",
@@ -56,6 +58,7 @@ AUTH_MARKERS = (
     "environment not found",
 )
 
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _DEFAULT_429_WAIT = 1.0  # no Retry-After nor X-RateLimit-Reset: a polite guess
 _MIN_429_WAIT = 0.01  # a server saying "Retry-After: 0" forever must still not be hammered
 _MAX_BODY_QUOTE = 300
@@ -131,8 +134,13 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_BODY_QUOTE else text[: _MAX_BODY_QUOTE - 1] + "…"
 
 
-def classify_status(where: str, status: int, body: bytes, api: str = "") -> VftestError:
-    """The exception for a non-2xx, non-429 answer; `where` is "METHOD /path"."""
+def classify_status(
+    where: str, status: int, body: bytes, api: str = "", *, attempts: int = 1
+) -> VftestError:
+    """The exception for a non-2xx, non-429 answer; `where` is "METHOD /path".
+
+    `attempts` > 1 says an idempotent request (a state read or reset) was already resent.
+    """
     message = runtime_message(body)
     head = f"{where} -> {status}"
     lowered = message.lower()
@@ -143,6 +151,10 @@ def classify_status(where: str, status: int, body: bytes, api: str = "") -> Vfte
     if status == 408:
         return TransportError(f"{head}: the runtime timed out the request (not resent): {message}")
     if status >= 500:
+        if not where.startswith("POST "):
+            return ServerError(
+                f"{head}: server error (gave up after {attempts} attempts): {message}"
+            )
         return ServerError(
             f"{head}: server error (not resent, interact is not idempotent): {message}"
         )
@@ -251,6 +263,10 @@ class Caller:
         settings = self.settings
         rate_limited_since: float | None = None
         connect_failures = 0
+        # Reading or resetting a user's state (GET, PUT, DELETE) can be resent after a 5xx:
+        # doing it twice does what doing it once does. A POST (interact) never is.
+        idempotent = method in IDEMPOTENT_METHODS
+        server_failures = 0
         while True:
             request = self._http.build_request(
                 method,
@@ -281,7 +297,7 @@ class Caller:
                 continue
             except httpx.TimeoutException as exc:
                 raise self._error(
-                    TransportError,
+                    NoAnswerError,
                     f"{where}: no answer within {settings.timeout:g}s "
                     "(not resent: the runtime may have processed it)",
                 ) from exc
@@ -311,6 +327,13 @@ class Caller:
                 log.info(self.redact(f"{where} -> 429: waiting {wait:.2f}s before resending"))
                 await anyio.sleep(wait)
                 continue
+            if status >= 500 and idempotent and server_failures < settings.connect_retries:
+                await response.aclose()
+                server_failures += 1
+                wait = settings.connect_backoff * 2 ** (server_failures - 1)
+                log.warning(self.redact(f"{where} -> {status}; resending in {wait:.2f}s"))
+                await anyio.sleep(wait)
+                continue
             if status >= 400:
                 try:
                     body = await response.aread()
@@ -318,7 +341,9 @@ class Caller:
                     body = b""
                 finally:
                     await response.aclose()
-                error = classify_status(where, status, body, settings.api.value)
+                error = classify_status(
+                    where, status, body, settings.api.value, attempts=server_failures + 1
+                )
                 raise self._error(type(error), str(error))
             return response, started
 

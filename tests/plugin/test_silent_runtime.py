@@ -1,0 +1,83 @@
+"""A runtime that takes connections and never answers: a few cases wait, the rest fail fast."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+CASES = 10
+SUITE = "name: silent\ncases:\n" + "".join(
+    f"  - name: case {n}\n    turns:\n      - launch:\n" for n in range(CASES)
+)
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """Accepts every connection on 127.0.0.1 and never writes a byte."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+def run(pytester: pytest.Pytester, url: str, *args: str) -> tuple[pytest.RunResult, float]:
+    pytester.makefile(".vftest.yaml", silent=SUITE)
+    started = time.perf_counter()
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vftest-url", url, "--vftest-timeout", "0.5",
+        "--vftest-concurrency", "2", *args,
+    )  # fmt: skip
+    return result, time.perf_counter() - started
+
+
+def waited(result: pytest.RunResult) -> int:
+    """Cases whose report begins with their own timeout (the summary repeats them)."""
+    return sum(
+        line.startswith("infrastructure error (transport): DELETE") for line in result.outlines
+    )
+
+
+def test_after_three_silent_cases_the_rest_are_not_sent(
+    pytester: pytest.Pytester, silent_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEFLOW_API_KEY", "VF.DM.000000000000000000000000.silent")
+    result, _ = run(pytester, silent_url)
+    result.assert_outcomes(errors=CASES)
+    output = result.stdout.str()
+    assert waited(result) == 3
+    result.stdout.fnmatch_lines(
+        ["*(transport): not run: 3 cases in a row got no answer within 0.5s; the runtime takes*"]
+    )
+    assert output.count("not run: 3 cases in a row") == CASES - 3
+
+
+def test_the_breaker_can_be_turned_off(
+    pytester: pytest.Pytester, silent_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEFLOW_API_KEY", "VF.DM.000000000000000000000000.silent")
+    result, _ = run(pytester, silent_url, "--vftest-max-timeouts", "0")
+    result.assert_outcomes(errors=CASES)
+    assert waited(result) == CASES
