@@ -1,5 +1,8 @@
 """`vftest serve PROJECT.vfr`: run the local runtime over HTTP until interrupted.
 
+`--env NAME=FILE.vfr` serves environments from their own agent files on the same address
+(`vftest.runtime.dispatch`); PROJECT.vfr then serves whatever the mappings do not name.
+
 Exit codes: 0 after a clean shutdown, 2 when the project file or an option is unusable.
 """
 
@@ -13,6 +16,7 @@ from vftest.errors import ConfigError, ProjectError
 
 if TYPE_CHECKING:
     from vftest.runtime.options import RuntimeOptions
+    from vftest.runtime.project import Project
 
 __all__ = ["add_parser", "build_options", "run"]
 
@@ -27,7 +31,20 @@ def add_parser(subparsers: Any) -> None:
             "(v1 state, v2 stream, v2beta1, v4 sessions). Knobs are off unless given."
         ),
     )
-    parser.add_argument("project", metavar="PROJECT.vfr", help="compiled Voiceflow project file")
+    parser.add_argument(
+        "project",
+        metavar="PROJECT.vfr",
+        nargs="?",
+        help="compiled Voiceflow project file (serves every environment --env does not map)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.vfr",
+        help="serve environment NAME from its own agent file (repeatable), e.g. "
+        "--env development=agents/dev.vfr --env production=agents/live.vfr",
+    )
     parser.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
     )
@@ -96,22 +113,55 @@ def run(args: argparse.Namespace) -> int:
     from vftest.runtime.server import serve
 
     try:
-        project = load_project(args.project)
+        project = load_project(args.project) if args.project else None
+        mapped = _mapped_projects(args.env)
         options = build_options(args)
     except (ProjectError, ConfigError) as error:
         _say(f"vftest serve: error: {error}")
         return 2
+    if project is None and not mapped:
+        _say("vftest serve: error: give PROJECT.vfr, or --env NAME=FILE.vfr for each environment")
+        return 2
     if not 0 <= args.port <= 65535:
         _say(f"vftest serve: error: --port must be 0..65535, got {args.port}")
         return 2
-    name = project.name or project.project_id
+    if mapped:
+        from vftest.runtime.dispatch import create_environments_app
+
+        app: Any = create_environments_app(mapped, project, options)
+        served = [f"{name}: {p.source}" for name, p in mapped.items()]
+        if project is not None:
+            served.append(f"other environments: {project.source}")
+        what = "; ".join(served)
+    else:
+        assert project is not None
+        app = create_app(project, options)
+        what = f"{project.name or project.project_id} ({project.source})"
 
     def announce(url: str) -> None:
-        _say(f"vftest: serving {name} ({project.source}) on {url}")
+        _say(f"vftest: serving {what} on {url}")
 
     try:
-        serve(create_app(project, options), args.host, args.port, announce=announce)
+        serve(app, args.host, args.port, announce=announce)
     except OSError as error:  # port in use, unknown interface
         _say(f"vftest serve: error: cannot listen on {args.host}:{args.port}: {error}")
         return 2
     return 0
+
+
+def _mapped_projects(pairs: list[str]) -> dict[str, Project]:
+    """`["development=dev.vfr", ...]` loaded; raises `ConfigError` / `ProjectError`."""
+    from vftest.runtime.project import load_project
+
+    mapped: dict[str, Project] = {}
+    loaded: dict[str, Project] = {}
+    for pair in pairs:
+        name, _, file = pair.partition("=")
+        name, file = name.strip(), file.strip()
+        if not name or not file:
+            raise ConfigError(f"--env {pair!r}: use NAME=FILE.vfr, e.g. production=agents/live.vfr")
+        if name in mapped:
+            raise ConfigError(f"--env {name}: given twice")
+        mapped[name] = loaded.get(file) or load_project(file)
+        loaded[file] = mapped[name]
+    return mapped

@@ -79,6 +79,7 @@ def create_app(project: Project, options: RuntimeOptions | None = None) -> Starl
         exception_handlers={404: runtime.not_found, 405: runtime.not_found},
     )
     app.state.sessions = runtime.sessions
+    app.state.v4 = runtime.v4  # the environments dispatcher finds a session key's app here
     app.state.project = project
     return app
 
