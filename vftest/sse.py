@@ -7,7 +7,6 @@ streamed LLM completions into one trace.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any, Literal
 import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError
 
+from vftest import jsonlimits
 from vftest.errors import ServerError, TransportError, VftestError
 from vftest.models import Trace
 from vftest.redact import redact
@@ -91,7 +91,7 @@ def decode_event(sse: ServerSentEvent) -> StreamEvent | None:
     if not raw.strip():
         # `retry:`-only messages and empty keep-alive events carry nothing.
         return None
-    value = json.loads(raw)
+    value = jsonlimits.loads(raw)
     if isinstance(value, dict):
         envelope = value.get("type")
         # v2beta1 wraps everything: {"type":"trace","trace":{...}} / "state" / "end".
@@ -112,7 +112,7 @@ def decode_event(sse: ServerSentEvent) -> StreamEvent | None:
 
 def _error_text(raw: str) -> str:
     try:
-        value = json.loads(raw)
+        value = jsonlimits.loads(raw)
     except ValueError:
         return raw.strip()[:300] or "(no details)"
     if isinstance(value, dict):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from vftest.client import ClientSettings, Conversation, open_conversation
-from vftest.errors import ConfigError, ServerError
+from vftest.errors import ConfigError, ServerError, TransportError
 from vftest.models import ApiGeneration, Target
 from vftest.testing import sse_events
 
@@ -452,3 +452,76 @@ async def test_a_5xx_on_interact_is_never_resent() -> None:
     with pytest.raises(ServerError, match="not resent, interact is not idempotent"):
         await conv.send({"type": "launch"})
     assert [r.method for r in wire.seen] == ["DELETE", "POST"]
+
+
+# --------------------------------------------------------------------------- hostile bodies
+
+
+DEEP = "[" * 500 + "]" * 500
+
+
+@pytest.mark.parametrize("depth", [65, 500, 5000])
+async def test_a_deeply_nested_json_body_is_one_transport_error(depth: int) -> None:
+    body = '{"x": ' + "[" * depth + "]" * depth + "}"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=body.encode(), headers={"content-type": "application/json"}
+        )
+
+    wire = Wire(
+        {("DELETE", "/state/user/alice"): b"", ("POST", "/state/user/alice/interact"): answer}
+    )
+    conv = open_conversation(settings(ApiGeneration.V1), "alice", wire.client)
+    await conv.start({}, reset=True)
+    with pytest.raises(TransportError) as raised:
+        await conv.send({"type": "launch"})
+    message = str(raised.value)
+    assert "nested too deeply" in message
+    assert "\n" not in message
+    assert len(message) < 300
+
+
+async def test_a_deeply_nested_sse_data_line_is_one_transport_error() -> None:
+    body = b'event: trace\ndata: {"type": "text", "payload": ' + DEEP.encode() + b"}\n\n"
+    wire = Wire({("POST", "/v2/project/proj1/user/alice/interact/stream"): sse_response(body)})
+    conv = open_conversation(settings(ApiGeneration.V2, stream=True), "alice", wire.client)
+    with pytest.raises(TransportError, match="malformed SSE data: JSON nested deeper than 64"):
+        await conv.send({"type": "launch"})
+
+
+async def test_a_key_echoed_in_traces_and_variables_is_redacted() -> None:
+    echo = {"type": "text", "payload": {"message": f"your key is {KEY}"}}
+    wire = Wire(
+        {
+            ("DELETE", "/state/user/alice"): b"",
+            ("POST", "/state/user/alice/interact"): [echo],
+            ("GET", "/state/user/alice"): {
+                "variables": {"auth": KEY, "secret": KEY.split(".")[-1]}
+            },
+        }
+    )
+    conv = open_conversation(settings(ApiGeneration.V1), "alice", wire.client)
+    await conv.start({}, reset=True)
+    exchange = await conv.send({"type": "launch"})
+    variables = await conv.read_variables()
+    shown = json.dumps([exchange.traces, variables])
+    assert KEY not in shown
+    assert KEY.split(".")[-1] not in shown
+    assert exchange.traces[0]["payload"]["message"] == "your key is ***"
+
+
+async def test_a_malformed_v4_session_start_quotes_nothing_of_the_session_key() -> None:
+    half = '{"sessionKey": "sk_live_6f1d2c3b4a5e69788a7b6c5d4e3f'  # cut short: not JSON
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=half)
+
+    wire = Wire({("POST", "/v4/project/proj1/environment/development/session"): answer})
+    conv = open_conversation(
+        settings(ApiGeneration.V4, environment="development"), "alice", wire.client
+    )
+    with pytest.raises(TransportError) as raised:
+        await conv.start({})
+    assert "sk_live" not in str(raised.value)
+    assert "not quoted" in str(raised.value)

@@ -94,7 +94,7 @@ class Conversation:
         if self._last is not None and isinstance(self._last.state, dict):
             found = self._last.state.get("variables")
             if isinstance(found, dict):
-                return dict(found)
+                return dict(found)  # already redacted with the exchange
         response, _ = await self._caller.call(
             "GET", self._state_path(), headers=self._state_headers()
         )
@@ -104,7 +104,7 @@ class Conversation:
                 self._caller.redact(f"{self._where(response)}: state is not an object")
             )
         found = state.get("variables", {})  # `{}` for a user the runtime never saw
-        return dict(found) if isinstance(found, dict) else {}
+        return redact_obj(dict(found), self._secrets) if isinstance(found, dict) else {}
 
     async def reset(self) -> None:
         """Throw the session away (e.g. before a retry of the case)."""
@@ -225,11 +225,13 @@ class Conversation:
             url=self._caller.redact(str(request.url)),
             request_body=redact_obj(body, self._secrets),
             status=response.status_code,
-            traces=assembled,
+            # A runtime may echo the key (a variable set from a header, a debug trace): what it
+            # sends back is stored, matched and reported without it.
+            traces=redact_obj(assembled, self._secrets),
             latency=latency,
             first_trace=first_trace,
-            completion_chunks=chunks,
-            state=state,
+            completion_chunks=redact_obj(chunks, self._secrets),
+            state=redact_obj(state, self._secrets),
         )
 
 
@@ -317,7 +319,7 @@ class V4Conversation(Conversation):
             "POST", path, headers=self._dm_headers(), json_body={"userID": self.user_id}
         )
         where = self._where(response)
-        value = json_body(response, where, self._secrets)
+        value = json_body(response, where, self._secrets, quote=False)
         key = value.get("sessionKey") if isinstance(value, dict) else None
         if not isinstance(key, str) or not key:
             raise TransportError(self._caller.redact(f"{where}: no sessionKey in the answer"))

@@ -6,7 +6,6 @@ processed it: a 429 (rejected before processing) or a connection that was never 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -19,6 +18,7 @@ from typing import Any
 import anyio
 import httpx
 
+from vftest import jsonlimits
 from vftest.client.settings import ClientSettings, RequestGate
 from vftest.errors import (
     AuthError,
@@ -109,7 +109,7 @@ def runtime_message(body: bytes) -> str:
     if not text:
         return "(empty body)"
     try:
-        value: Any = json.loads(text)
+        value: Any = jsonlimits.loads(text)
     except ValueError:
         value = None
     if isinstance(value, dict):
@@ -356,10 +356,22 @@ def _connect_reason(exc: httpx.HTTPError) -> str:
     return "connection refused"
 
 
-def json_body(response: httpx.Response, where: str, secrets: Iterable[str]) -> Any:
-    """The parsed JSON of a read response, or TransportError naming what came instead."""
+def json_body(
+    response: httpx.Response, where: str, secrets: Iterable[str], *, quote: bool = True
+) -> Any:
+    """The parsed JSON of a read response, or TransportError naming what came instead.
+
+    `quote=False` for a body that carries a credential (a v4 session key): part of a broken one
+    cannot be redacted by matching, so nothing of it is quoted.
+    """
     try:
-        return response.json()
+        return jsonlimits.loads(response.content)
     except ValueError as exc:
+        reason = "nested too deeply" if "nested deeper" in str(exc) else "malformed JSON body"
+        if not quote:
+            raise TransportError(
+                f"{where}: {reason} ({len(response.content)} bytes, not quoted: it carries "
+                "the session key)"
+            ) from None
         excerpt = response.content[:120].decode("utf-8", "replace")
-        raise TransportError(redact(f"{where}: malformed JSON body: {excerpt!r}", secrets)) from exc
+        raise TransportError(redact(f"{where}: {reason}: {excerpt!r}", secrets)) from None
