@@ -13,7 +13,6 @@ import pytest
 
 from pytest_vftest.options import lookup
 from pytest_vftest.reports import transcript_of
-from pytest_vftest.session import split_environments
 from vftest.diff import (
     DiffReport,
     baseline_settings,
@@ -21,6 +20,7 @@ from vftest.diff import (
     render_markdown,
     render_text,
 )
+from vftest.environments import split_environments
 from vftest.transcript import Transcript
 
 __all__ = ["DiffPlugin"]

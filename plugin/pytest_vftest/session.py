@@ -18,7 +18,7 @@ from pytest_vftest.options import lookup, lookup_with_source, resolve
 from vftest.client import ClientSettings
 from vftest.contract import Contract, load_contract
 from vftest.coverage import COVERAGE_EXCLUDE_TYPES, hide_coverage_traces
-from vftest.environments import check_environment
+from vftest.environments import agent_file, check_environment, matrix, split_environments
 from vftest.errors import ConfigError, ContractError, ProjectError, VftestError
 from vftest.limiter import AdaptiveLimiter
 from vftest.models import ApiGeneration, Case, CaseResult, ContractSettings, Suite
@@ -144,14 +144,7 @@ class VftestSession:
         target = suite.target
         api = ApiGeneration(self._pick("api", target.api.value, "api" in target.explicit))
         stream = bool(self._pick("stream", target.stream, "stream" in target.explicit))
-        project = target.project
-        if target.projects:
-            project = target.projects.get(environment)
-            if project is None:
-                raise ConfigError(
-                    f"{suite.path}: target.project names no agent file for environment "
-                    f"{environment!r} (it has: {', '.join(target.projects)})"
-                )
+        project = agent_file(suite, environment)
         url = self._pick("url", target.url, "url" in target.explicit)
         project_id = self._pick("project-id", target.project_id, "project_id" in target.explicit)
         key_env = self._pick("api-key-env", target.api_key_env, "api_key_env" in target.explicit)
@@ -237,28 +230,10 @@ class VftestSession:
 
 
 def suite_environments(config: pytest.Config, suite: Suite) -> list[str]:
-    """The environments a suite's cases run against: one pytest item per case and entry.
-
-    Precedence: `--vftest-diff a,b`, `--vftest-env a,b` / `VFTEST_ENV`, the suite's
-    `environments:` matrix, its `target.environment`, the ini key, `development`.
-    """
+    """The environments a suite's cases run against (`vftest.environments.matrix`)."""
     diff = lookup(config, "diff")
-    if diff:  # the two sides of a cross-environment diff are the matrix
-        return split_environments(str(diff))
     value, source = lookup_with_source(config, "env")
-    if source in ("cli", "env"):
-        return split_environments(str(value))
-    if suite.environments:
-        return list(suite.environments)
-    if "environment" in suite.target.explicit or source != "ini":
-        return [suite.target.environment]
-    return split_environments(str(value))
-
-
-def split_environments(text: str) -> list[str]:
-    """`development, production` -> ["development", "production"] (no blanks, no repeats)."""
-    names = [name.strip() for name in text.split(",")]
-    return list(dict.fromkeys(name for name in names if name)) or ["development"]
+    return matrix(suite, diff=str(diff) if diff else None, env=str(value), env_source=source)
 
 
 # httpcore's pool scans every connection on each request (encode/httpcore#1035): past ~16

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from vftest.environments import check_environment, known_environments
+from vftest.environments import (
+    agent_file,
+    check_environment,
+    known_environments,
+    matrix,
+    split_environments,
+)
 from vftest.errors import ConfigError
+from vftest.models import Suite, Target
 from vftest.runtime.project import load_project
 
 PIZZA = Path(__file__).parents[1] / "data" / "projects" / "pizza-demo.vfr"
@@ -33,3 +41,45 @@ def test_unknown_and_unpublished_environments_are_configuration_errors() -> None
         check_environment(project, "staging", where="s.yaml")
     with pytest.raises(ConfigError, match=r"never published \(it has no `project.liveVersion`"):
         check_environment(project, "production", where="s.yaml")
+
+
+def suite(**target: Any) -> Suite:
+    environments = target.pop("environments", ())
+    explicit = frozenset(target)
+    return Suite(
+        path="s.yaml",
+        name="s",
+        cases=(),
+        target=Target(**target, explicit=explicit),
+        environments=environments,
+    )
+
+
+@pytest.mark.parametrize(
+    ("the_suite", "diff", "env", "source", "expected"),
+    [
+        (suite(environments=("a", "b")), "x,y", "c", "cli", ["x", "y"]),  # the diff's two sides
+        (suite(environments=("a", "b")), None, "c, d,c", "cli", ["c", "d"]),
+        (suite(environments=("a", "b")), None, "c", "env", ["c"]),
+        (suite(environments=("a", "b")), None, "c", "ini", ["a", "b"]),
+        (suite(environment="staging"), None, "c", "ini", ["staging"]),
+        (suite(), None, "c,d", "ini", ["c", "d"]),
+        (suite(), None, "development", "default", ["development"]),
+    ],
+)
+def test_the_matrix_follows_the_documented_precedence(
+    the_suite: Suite, diff: str | None, env: str, source: str, expected: list[str]
+) -> None:
+    assert matrix(the_suite, diff=diff, env=env, env_source=source) == expected
+
+
+def test_agent_file_per_environment() -> None:
+    assert agent_file(suite(project="/a.vfr"), "anything") == "/a.vfr"
+    mapped = suite(projects={"development": "/d.vfr", "production": "/p.vfr"})
+    assert agent_file(mapped, "production") == "/p.vfr"
+    with pytest.raises(
+        ConfigError,
+        match=r"names no agent file for environment 'qa' \(it has: development, production\)",
+    ):
+        agent_file(mapped, "qa")
+    assert split_environments(" , ") == ["development"]
