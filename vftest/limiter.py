@@ -20,10 +20,15 @@ from datetime import UTC, datetime
 import httpx
 
 from vftest.client import retry_after_seconds
+from vftest.errors import RateLimitedError
 
 __all__ = ["AdaptiveLimiter"]
 
 Clock = Callable[[], float]
+# Told once per pause that is long enough to notice: (seconds, why). The plugin prints it, so a
+# run that waits says so instead of looking hung.
+PauseNotice = Callable[[float, str], None]
+NOTICE_AFTER = 2.0  # seconds of shared pause worth a line on the terminal
 
 # Keep a few requests of the window in reserve: clocks differ and other clients may share the key.
 _RESERVE = 1
@@ -39,10 +44,16 @@ class AdaptiveLimiter:
         self,
         rate: float | None = None,
         *,
+        max_wait: float = 60.0,
+        on_pause: PauseNotice | None = None,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
     ) -> None:
         self._ceiling = rate
+        self._max_wait = max_wait
+        self._on_pause = on_pause
+        self._pause_reason = ""
+        self._announced_until = 0.0
         self._rate: float | None = rate  # current pace; None = unpaced
         self._clock = clock
         self._wall = wall_clock
@@ -58,11 +69,22 @@ class AdaptiveLimiter:
         return self._rate
 
     async def acquire(self) -> None:
-        """Wait until this request may be sent."""
+        """Wait until this request may be sent.
+
+        Raises:
+            RateLimitedError: the runtime asked for a pause longer than `max_wait`: the request
+                is not sent, rather than the run hanging for minutes in silence.
+        """
         while True:
             async with self._lock:
                 now = self._clock()
                 start = max(now, self._paused_until, self._next_slot)
+                if start - now > self._max_wait:
+                    raise RateLimitedError(
+                        f"rate limited: the runtime asked every request to wait {start - now:.0f}s "
+                        f"({self._pause_reason or 'rate limit'}), more than the maximum "
+                        f"{self._max_wait:g}s (--vftest-max-429-wait); not sent"
+                    )
                 if start <= now:
                     if self._rate:
                         self._next_slot = now + 1.0 / self._rate
@@ -83,7 +105,11 @@ class AdaptiveLimiter:
         remaining = headers.get("x-ratelimit-remaining")
         if status == 429:
             self.throttled += 1
+            self._pause_reason = (
+                "429 with Retry-After / X-RateLimit-Reset" if wait is not None else "429"
+            )
             self._paused_until = max(self._paused_until, now + (1.0 if wait is None else wait))
+            self._announce(now)
             if remaining is None:
                 # No budget headers to pace by: fall back to AIMD.
                 self._set_rate((self._rate or 10.0) / 2)
@@ -103,8 +129,20 @@ class AdaptiveLimiter:
             return False
         if left > self._in_flight + _RESERVE:
             return False
+        self._pause_reason = "X-RateLimit-Remaining spent until X-RateLimit-Reset"
         self._paused_until = max(self._paused_until, self._clock() + window)
+        self._announce(self._clock())
         return True
+
+    def _announce(self, now: float) -> None:
+        """Tell `on_pause` about a new pause long enough to notice (once per pause)."""
+        if (
+            self._on_pause is not None
+            and self._paused_until - now >= NOTICE_AFTER
+            and self._paused_until > self._announced_until
+        ):
+            self._announced_until = self._paused_until
+            self._on_pause(self._paused_until - now, self._pause_reason)
 
     def _set_rate(self, rate: float) -> None:
         rate = max(_MIN_RATE, rate)

@@ -59,14 +59,22 @@ class BackgroundScheduler:
         """Whether `key` was submitted (and so has or will have a result)."""
         return key in self._futures
 
-    def result(self, key: Hashable) -> Any:
+    def result(self, key: Hashable, *, while_waiting: Callable[[], None] | None = None) -> Any:
         """Block until the case for `key` has finished; re-raises what it raised.
 
         A result is handed out once: the future is forgotten, so a long run does not keep
         every case's full result alive, and submitting `key` again plays it again.
+        `while_waiting` is called on this thread about once a second while it waits (the
+        plugin prints what the background loop has to say, e.g. a rate-limit pause).
         """
+        future = self._futures[key]
         try:
-            return self._futures[key].result()
+            while while_waiting is not None:
+                try:
+                    return future.result(timeout=1.0)
+                except concurrent.futures.TimeoutError:
+                    while_waiting()
+            return future.result()
         finally:
             del self._futures[key]
 

@@ -137,6 +137,15 @@ OPTIONS: tuple[Option, ...] = (
         accepted="a number of requests per second above 0",
     ),
     Option(
+        "max-429-wait",
+        "longest a request waits out rate limiting (429, X-RateLimit-Reset) before its case "
+        "fails as an infrastructure error",
+        default=60.0,
+        convert=float,
+        accept=_not_negative,
+        accepted="a number of seconds of at least 0",
+    ),
+    Option(
         "max-timeouts",
         "after N cases in a row got no answer from a runtime, do not send the rest (0: never)",
         default=3,

@@ -8,6 +8,8 @@ loop starts, in collection order, after `-k`, `-m`, `--lf` and friends have dese
 from __future__ import annotations
 
 import fnmatch
+import signal
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Generator, Iterable
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_vftest.options import add_options, check_options, lookup
-from pytest_vftest.session import VftestSession, session_key
+from pytest_vftest.session import VftestSession, session_key, terminated_key
 
 _suite_errors = pytest.StashKey[list[str]]()
 _other_errors = pytest.StashKey[list[str]]()
@@ -38,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Check vftest's options, then create the run's (lazy) vftest state."""
     check_options(config)
     config.stash[session_key] = VftestSession(config)
+    _stop_on_sigterm(config)
     config.stash[_suite_errors] = []
     config.stash[_other_errors] = []
     if lookup(config, "cov"):
@@ -55,6 +58,30 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_vftest.diff import DiffPlugin
 
         config.pluginmanager.register(DiffPlugin(config), "vftest-diff")
+
+
+def _stop_on_sigterm(config: pytest.Config) -> None:
+    """Make SIGTERM (CI cancelling a job) end the run like Ctrl-C: reports are still written.
+
+    pytest finishes an interrupted session (junitxml and vftest's reports are written in
+    `pytest_sessionfinish`), so SIGTERM is turned into KeyboardInterrupt, and the cases that
+    did not run are marked "not run" there. A handler someone else installed is left alone.
+    """
+    if hasattr(config, "workerinput") or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        config.stash[terminated_key] = True
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    config.add_cleanup(restore)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -18,7 +18,7 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from pytest_vftest.options import lookup
-from pytest_vftest.session import session_key
+from pytest_vftest.session import session_key, terminated_key
 from vftest.reports import build_results, case_entry, render_html, render_markdown
 from vftest.reports.text import render_transcript
 from vftest.transcript import Transcript
@@ -37,6 +37,7 @@ class ReportsPlugin:
         # The cross-environment diff reads the transcripts on the controller too.
         self.carry = any(self.paths.values()) or bool(lookup(config, "diff"))
         self.entries: list[dict[str, Any]] = []
+        self.reported: set[str] = set()  # node ids with any report (not-run ones are not)
         self.started = time.time()
         self.clock = time.perf_counter()
 
@@ -69,6 +70,7 @@ class ReportsPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """JUnit properties and transcript; -vv transcript; remember the case for the files."""
+        self.reported.add(report.nodeid)
         data = getattr(report, "vftest", None)
         if not isinstance(data, dict):
             return
@@ -98,10 +100,45 @@ class ReportsPlugin:
                 )
             )
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the files asked for (the controller under xdist)."""
-        if hasattr(self.config, "workerinput") or not any(self.paths.values()):
+        """Mark what a stopped run never ran (before junitxml writes), then write the files."""
+        if hasattr(self.config, "workerinput"):
+            return
+        if self.config.stash.get(terminated_key, False):
+            self._mark_not_run(session)
+        self._write_files()
+
+    def _mark_not_run(self, session: pytest.Session) -> None:
+        from pytest_vftest.nodes import CaseItem
+
+        reason = "not run: the run was stopped (SIGTERM) before this case"
+        missing = [i for i in session.items if i.nodeid not in self.reported]
+        xml = self.config.stash.get(xml_key, None)
+        for item in missing:
+            report = pytest.TestReport(
+                nodeid=item.nodeid,
+                location=item.location,
+                keywords={},
+                outcome="skipped",
+                longrepr=(str(item.path), item.location[1] or 0, reason),
+                when="setup",
+            )
+            if xml is not None:
+                xml.pytest_runtest_logreport(report)
+            if isinstance(item, CaseItem) and any(self.paths.values()):
+                self.entries.append(
+                    case_entry(nodeid=item.nodeid, outcome="not run", message=reason)
+                )
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(
+                f"vftest: stopped by SIGTERM; {len(missing)} tests not run, marked so in the "
+                "reports"
+            )
+
+    def _write_files(self) -> None:
+        if not any(self.paths.values()):
             return
         results = build_results(
             self.entries, duration=time.perf_counter() - self.clock, started=self.started

@@ -8,6 +8,7 @@ Lives in `config.stash`; created lazily so collection (`--collect-only`) never n
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -30,7 +31,13 @@ if TYPE_CHECKING:
     from vftest.runtime.project import Project
     from vftest.runtime.server import RunningServer
 
-__all__ = ["VftestSession", "session_key", "split_environments", "suite_environments"]
+__all__ = [
+    "VftestSession",
+    "session_key",
+    "split_environments",
+    "suite_environments",
+    "terminated_key",
+]
 
 # Any `VF.DM.` key opens the embedded runtime when it has none configured (docs/local-runtime.md);
 # this one is used when the user has no key in the environment.
@@ -64,6 +71,7 @@ class VftestSession:
     _servers: dict[str, RunningServer] = field(default_factory=dict)
     _projects: dict[str, Project] = field(default_factory=dict)
     _targets: dict[tuple[str, str], ResolvedTarget | VftestError] = field(default_factory=dict)
+    _notices: deque[str] = field(default_factory=deque)
 
     # ----------------------------------------------------------------------- scheduling
 
@@ -72,7 +80,11 @@ class VftestSession:
         """The background loop, started on first use."""
         if self._scheduler is None:
             self._scheduler = BackgroundScheduler(int(lookup(self.config, "concurrency")))
-            self._limiter = AdaptiveLimiter(lookup(self.config, "rate"))
+            self._limiter = AdaptiveLimiter(
+                lookup(self.config, "rate"),
+                max_wait=float(lookup(self.config, "max-429-wait")),
+                on_pause=self._notice_pause,
+            )
             concurrency = self._scheduler.concurrency
             self._clients = self._scheduler.call(_make_clients(concurrency))
         return self._scheduler
@@ -112,10 +124,36 @@ class VftestSession:
     ) -> CaseResult | VftestError:
         """Wait for a case's result, running it now if it was not queued ahead."""
         self.submit(nodeid, case, suite, environment)
-        outcome: CaseResult | VftestError = self.scheduler.result(nodeid)
+        self._say_notices()
+        outcome: CaseResult | VftestError = self.scheduler.result(
+            nodeid, while_waiting=self._say_notices
+        )
         if isinstance(outcome, CaseResult):
             self.transcripts[nodeid] = Transcript.from_result(outcome)
         return outcome
+
+    def _notice_pause(self, seconds: float, why: str) -> None:
+        # Called on the background loop's thread: queued, printed by the main thread.
+        self._notices.append(
+            f"vftest: every request waits {seconds:.0f}s: the runtime rate-limited this key "
+            f"({why}); waits over {float(lookup(self.config, 'max-429-wait')):g}s "
+            "(--vftest-max-429-wait) fail their cases instead"
+        )
+
+    def _say_notices(self) -> None:
+        """Print what the background loop queued, outside pytest's output capture."""
+        while self._notices:
+            line = self._notices.popleft()
+            terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+            capture = self.config.pluginmanager.get_plugin("capturemanager")
+            if terminal is None:
+                continue
+            if capture is not None:
+                with capture.global_and_fixture_disabled():
+                    terminal.ensure_newline()
+                    terminal.write_line(line, yellow=True)
+            else:
+                terminal.write_line(line, yellow=True)
 
     def close(self) -> None:
         """Cancel pending cases, close the HTTP client, stop embedded runtimes."""
@@ -194,6 +232,7 @@ class VftestSession:
             project_id=project_id,
             api_key=api_key,
             timeout=float(lookup(self.config, "timeout")),
+            max_429_wait=float(lookup(self.config, "max-429-wait")),
             # Agent coverage reads the runtime's own block traces, filtered out by default.
             config={"excludeTypes": list(COVERAGE_EXCLUDE_TYPES)}
             if lookup(self.config, "cov")
@@ -258,3 +297,4 @@ async def _close_all(clients: list[httpx.AsyncClient]) -> None:
 
 
 session_key = pytest.StashKey[VftestSession]()
+terminated_key = pytest.StashKey[bool]()  # set when SIGTERM stopped the run

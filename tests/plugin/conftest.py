@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.net import silent_server
+
 PROJECTS = Path(__file__).parents[1] / "data" / "projects"
 
 
@@ -63,3 +65,10 @@ def observed_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Observed]:
     with RunningServer(instrumented) as server:
         observed.url = server.url
         yield observed
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """A runtime that takes connections and never answers (see tests/net.py)."""
+    with silent_server() as url:
+        yield url

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,34 +10,6 @@ CASES = 10
 SUITE = "name: silent\ncases:\n" + "".join(
     f"  - name: case {n}\n    turns:\n      - launch:\n" for n in range(CASES)
 )
-
-
-@pytest.fixture
-def silent_url() -> Iterator[str]:
-    """Accepts every connection on 127.0.0.1 and never writes a byte."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                continue
-            held.append(connection)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for connection in held:
-        connection.close()
-    server.close()
 
 
 def run(pytester: pytest.Pytester, url: str, *args: str) -> tuple[pytest.RunResult, float]:
