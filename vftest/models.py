@@ -348,6 +348,8 @@ class Case:
     xfail: str | None = None
     environments: tuple[str, ...] = ()  # empty: every environment
     baseline: BaselineSettings = field(default_factory=BaselineSettings)  # suite's merged in
+    repeat: int = 1  # play the case this many times, each from a fresh user
+    pass_rate: float = 1.0  # share of the repetitions that must pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -438,6 +440,16 @@ class TurnResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Repetition:
+    """One play of a case played several times (`repeat:`)."""
+
+    outcome: Outcome
+    user_id: str
+    message: str = ""  # the first line of its failure or error ("" when it passed)
+    duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CaseResult:
     """The outcome of one case, with everything a failure report needs."""
 
@@ -453,6 +465,9 @@ class CaseResult:
     duration: float = 0.0
     contract_mode: Literal["fail", "warn", "off"] = "fail"
     attempts: int = 1  # > 1 when infrastructure errors made the case rerun from a fresh user
+    # Every play of a case with `repeat:` > 1; the rest of the result is one of them (the
+    # first failure when the pass rate was missed, else the first pass).
+    repetitions: tuple[Repetition, ...] = ()
     contract: str = ""  # the contract the traces were checked against ("" when none)
     # Traces, by type, of runtime built-ins that contract does not cover (not checked).
     uncovered: Mapping[str, int] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from vftest import terminal
 from vftest.matchers import format_value, summarize_trace
@@ -45,6 +46,8 @@ def render_failure(result: CaseResult, *, color: bool = False, nodeid: str | Non
     rerun = nodeid or f"{result.suite.path}::{result.case.name}"
     if result.outcome == "error":
         return _render_error(result, color, rerun)
+    if result.repetitions:
+        return _render_repeated(result, color, rerun)
     position = _failing_position(result)
     lines = [terminal.paint(render_verdict(result), "bold", "red", color=color)]
     if position is None:
@@ -71,6 +74,15 @@ def render_failure(result: CaseResult, *, color: bool = False, nodeid: str | Non
 
 
 def render_verdict(result: CaseResult) -> str:
+    """The first line of a failure (pytest's short summary and JUnit's message)."""
+    if result.repetitions and result.outcome == "failed":
+        from vftest.repeat import summary_line
+
+        return summary_line(result.repetitions, result.case.pass_rate)
+    return _single_verdict(result)
+
+
+def _single_verdict(result: CaseResult) -> str:
     """The first line of a report: what went wrong, at which turn, and the closest thing seen."""
     if result.outcome == "error":
         kind = f" ({result.error_kind})" if result.error_kind else ""
@@ -298,6 +310,28 @@ def _source_lines(
         lines.append(terminal.yellow(row, color) if n in marked else row)
         previous = n
     return lines
+
+
+def _render_repeated(result: CaseResult, color: bool, rerun: str) -> str:
+    """A case whose pass rate was missed: every repetition, then the first failing one."""
+    from vftest.repeat import summary_line
+
+    lines = [
+        terminal.paint(
+            summary_line(result.repetitions, result.case.pass_rate), "bold", "red", color=color
+        )
+    ]
+    lines.append(_case_line(result, result.case.location.line))
+    lines.append("")
+    for number, repetition in enumerate(result.repetitions, start=1):
+        what = repetition.message or "ok"
+        lines.append(
+            f"{INDENT}#{number:<3} {repetition.outcome:<7} {one_line(what, 120, words=True)}"
+        )
+    lines += ["", f"{INDENT}the first failing repetition ({result.user_id}):", ""]
+    single = render_failure(replace(result, repetitions=()), color=color, nodeid=rerun)
+    lines += [f"{INDENT}{line}" if line else "" for line in single.splitlines()]
+    return "\n".join(lines)
 
 
 def _footer(result: CaseResult, earlier: Sequence[TurnResult], rerun: str) -> list[str]:

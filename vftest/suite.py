@@ -716,6 +716,8 @@ class _Builder:
         self.path = path
         self.defaults = Defaults()
         self.baseline = BaselineSettings()
+        self.repeat = 1
+        self.pass_rate = 1.0
 
     def at(self, where: JsonPath) -> Location:
         return Location(self.source.path, self.source.line(where))
@@ -726,6 +728,8 @@ class _Builder:
     def suite(self, data: Data) -> Suite:
         self.defaults = self._defaults(data.get("defaults", {}))
         self.baseline = self._baseline(data.get("baseline"), BaselineSettings())
+        self.repeat = int(data.get("repeat", 1))
+        self.pass_rate = float(data.get("pass_rate", 1.0))
         name = data.get("name") or _display_name(self.path)
         return Suite(
             path=self.source.path,
@@ -795,6 +799,8 @@ class _Builder:
             xfail=_reason(data.get("xfail", False), XFAIL_REASON),
             environments=tuple(data.get("environments", ())),
             baseline=self._baseline(data.get("baseline"), self.baseline),
+            repeat=int(data.get("repeat", self.repeat)),
+            pass_rate=float(data.get("pass_rate", self.pass_rate)),
         )
 
     def _baseline(self, data: Any, base: BaselineSettings) -> BaselineSettings:

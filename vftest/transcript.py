@@ -140,6 +140,10 @@ class Transcript:
     attempts: int = 1
     contract: str = ""  # the contract its traces were checked against
     uncovered: Mapping[str, int] = field(default_factory=dict)  # built-in types it does not cover
+    # `repeat:` > 1: every play (outcome, user_id, message, duration) and the rate required;
+    # the turns are those of one play (the first failure when the rate was missed).
+    repetitions: tuple[Mapping[str, Any], ...] = ()
+    pass_rate: float = 1.0
 
     @property
     def failing_turn(self) -> TranscriptTurn | None:
@@ -175,6 +179,8 @@ class Transcript:
             attempts=result.attempts,
             contract=result.contract,
             uncovered=dict(result.uncovered),
+            repetitions=tuple(asdict(r) for r in result.repetitions),
+            pass_rate=case.pass_rate,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -200,6 +206,8 @@ class Transcript:
             "attempts": self.attempts,
             "contract": self.contract,
             "uncovered": dict(self.uncovered),
+            "repetitions": [dict(r) for r in self.repetitions],
+            "pass_rate": self.pass_rate,
         }
 
     @classmethod
@@ -228,6 +236,8 @@ class Transcript:
             attempts=data["attempts"],
             contract=data.get("contract", ""),
             uncovered=dict(data.get("uncovered", {})),
+            repetitions=tuple(dict(r) for r in data.get("repetitions", ())),
+            pass_rate=float(data.get("pass_rate", 1.0)),
         )
 
 

@@ -137,6 +137,16 @@ OPTIONS: tuple[Option, ...] = (
         accepted="a number of requests per second above 0",
     ),
     Option(
+        "repeat",
+        "play every case N times, each from a fresh user; it passes at its pass_rate "
+        "(default: all must pass)",
+        default=1,
+        convert=int,
+        env="VFTEST_REPEAT",
+        accept=_positive,
+        accepted="a whole number of at least 1",
+    ),
+    Option(
         "max-429-wait",
         "longest a request waits out rate limiting (429, X-RateLimit-Reset) before its case "
         "fails as an infrastructure error",

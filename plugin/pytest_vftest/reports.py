@@ -63,6 +63,11 @@ class ReportsPlugin:
                 "vftest_turns": f"{len(transcript.turns)}/{transcript.planned_turns}",
                 "vftest_attempts": transcript.attempts,
             }
+            if transcript.repetitions:
+                passed = sum(1 for r in transcript.repetitions if r["outcome"] == "passed")
+                data["properties"]["vftest_repetitions"] = (
+                    f"{passed}/{len(transcript.repetitions)} passed"
+                )
             if self.carry:
                 data["transcript"] = transcript.to_dict()
         return report

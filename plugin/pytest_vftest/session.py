@@ -115,6 +115,11 @@ class VftestSession:
                 reruns=int(lookup(self.config, "reruns")),
                 reset_after=bool(lookup(self.config, "reset-after")),
             )
+            repeat = self._repeat(case)
+            if repeat > 1:
+                from vftest.repeat import run_repeated
+
+                return await run_repeated(case, suite, context, repeat)
             return await run_case(case, suite, context)
 
         scheduler.submit(nodeid, play)
@@ -131,6 +136,11 @@ class VftestSession:
         if isinstance(outcome, CaseResult):
             self.transcripts[nodeid] = Transcript.from_result(outcome)
         return outcome
+
+    def _repeat(self, case: Case) -> int:
+        """How many times to play `case`: --vftest-repeat, else the suite's `repeat:`."""
+        value, source = lookup_with_source(self.config, "repeat")
+        return int(value) if source in ("cli", "env") else case.repeat
 
     def _notice_pause(self, seconds: float, why: str) -> None:
         # Called on the background loop's thread: queued, printed by the main thread.

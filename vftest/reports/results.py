@@ -18,7 +18,7 @@ import vftest
 __all__ = ["OUTCOMES", "RESULTS_SCHEMA_VERSION", "build_results", "case_entry"]
 
 RESULTS_SCHEMA_VERSION = 1
-OUTCOMES = ("passed", "failed", "error", "xfailed", "xpassed", "skipped", "not run")
+OUTCOMES = ("passed", "failed", "error", "xfailed", "xpassed", "skipped", "not run", "rerun")
 
 
 def case_entry(

@@ -28,6 +28,12 @@ def render_transcript(transcript: Transcript) -> str:
         f"user {transcript.user_id}, {transcript.environment}, {transcript.api}"
     )
     lines = [head]
+    if transcript.repetitions:
+        passed = sum(1 for r in transcript.repetitions if r["outcome"] == "passed")
+        lines.append(
+            f"{passed} of {len(transcript.repetitions)} repetitions passed "
+            f"(required {transcript.pass_rate:.2f}); the turns below are one of them"
+        )
     for turn in transcript.turns:
         record = record_turn(turn, _PLAIN, user_id="")
         lines.append(f"turn {turn.index + 1:<3} > {describe_user(record['user'])}")
