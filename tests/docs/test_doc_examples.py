@@ -17,6 +17,7 @@ By language (a directive before the fence can say more; see tests/docs/examples.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
@@ -143,6 +144,16 @@ def _run_suite(example: Example, sandbox: Path, suite_file: Path) -> None:
 
 
 # --------------------------------------------------------------------------- shell
+
+
+def test_every_python_api_the_readme_names_imports() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Using vftest from Python", 1)[1].split("\n## ", 1)[0]
+    names = re.findall(r"`(vftest(?:\.\w+)+)`", section)
+    assert len(names) >= 6, names
+    for name in names:
+        module, _, attribute = name.rpartition(".")
+        assert hasattr(importlib.import_module(module), attribute), f"README names {name}"
 
 
 def test_the_ci_recipe_installs_vftest_and_uses_real_flags(tmp_path: Path) -> None:

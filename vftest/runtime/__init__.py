@@ -21,9 +21,19 @@ __all__ = [
     "Project",
     "TurnConfig",
     "TurnOutput",
+    "create_app",
     "filter_traces",
     "initial_state",
     "load_project",
     "load_project_data",
     "run_turn",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The ASGI app pulls in Starlette; only code that serves needs it (PEP 562 lazy attribute).
+    if name == "create_app":
+        from vftest.runtime.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'vftest.runtime' has no attribute {name!r}")
