@@ -166,3 +166,32 @@ def test_vv_prints_the_transcript_of_passing_cases(pytester: pytest.Pytester, pi
     )
     quiet = pytester.runpytest_subprocess("-v", "-k", "welcome and not wrong")
     quiet.stdout.no_fnmatch_line("*> launch*")
+
+
+def test_junit_times_are_each_case_s_real_duration_under_latency(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vftest.runtime.app import create_app
+    from vftest.runtime.options import Latency, RuntimeOptions
+    from vftest.runtime.project import load_project
+    from vftest.runtime.server import RunningServer
+
+    monkeypatch.setenv("VOICEFLOW_API_KEY", "VF.DM.000000000000000000000000.latency")
+    pytester.makefile(".vftest.yaml", pizza=SUITE.replace("target: {project: pizza.vfr}\n", ""))
+    project = load_project(ROOT / "tests/data/projects/pizza-demo.vfr")
+    app = create_app(project, RuntimeOptions(latency=Latency(fixed_ms=300)))
+    with RunningServer(app) as server:
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--vftest-url", server.url, "--junitxml", "j.xml",
+            "--vftest-concurrency", "3", "--durations", "0",
+        )  # fmt: skip
+    result.assert_outcomes(passed=2, failed=1)
+    times = {
+        case.get("name"): float(case.get("time", "0"))
+        for case in ET.parse(pytester.path / "j.xml").iter("testcase")
+    }
+    # Cases run concurrently, so a case's time is its own turns (0.3 s each), not the wait for
+    # the cases ahead of it: "menu" plays two turns, the others one (plus the first reset).
+    assert 0.55 < times["menu"] < 2.0, times
+    assert 0.25 < times["welcome"] < 1.5, times
+    result.stdout.fnmatch_lines(["*s call *pizza.vftest.yaml::menu*"])
