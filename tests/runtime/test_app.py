@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from vftest.runtime.app import create_app
+from vftest.runtime.options import RuntimeOptions
 from vftest.runtime.project import Project
 from vftest.runtime.sessions import SessionStore
 
@@ -397,7 +398,44 @@ async def test_public_route_serves_public_projects(pizza: Project) -> None:
     public = dataclasses.replace(pizza, raw=raw)
     client = asgi(create_app(public))
     response = await client.post(f"/public/{PID}/state/user/p/interact", json=LAUNCH)
-    assert types(response.json()) == LAUNCH_TYPES
+    # The widget reads `trace` (issue 16): an object, not the private route's bare array.
+    assert types(response.json()["trace"]) == LAUNCH_TYPES
+
+
+async def test_serve_public_opens_the_public_routes_of_a_private_project(pizza: Project) -> None:
+    client = asgi(create_app(pizza, RuntimeOptions(public=True)))
+    response = await client.post(f"/public/{PID}/state/user/p/interact", json=LAUNCH)
+    assert types(response.json()["trace"]) == LAUNCH_TYPES
+    publishing = await client.get(f"/public/{PID}/publishing")
+    assert (publishing.status_code, publishing.json()) == (200, {})
+    saved = await client.post(f"/public/{PID}/transcripts", json={"sessionID": "p"})
+    assert saved.status_code == 200
+    assert saved.json()["sessionID"] == "p"
+    other = await client.get("/public/000000000000000000000000/publishing")
+    assert (other.status_code, other.json()["data"]) == (401, "no access to project")
+
+
+async def test_cors_reflects_the_origin_and_answers_preflights(client: httpx.AsyncClient) -> None:
+    origin = {"origin": "http://localhost:5173"}
+    preflight = await client.options(
+        f"/public/{PID}/state/user/p/interact",
+        headers={**origin, "access-control-request-method": "POST",
+                 "access-control-request-headers": "content-type,authorization"},
+    )  # fmt: skip
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert preflight.headers["access-control-allow-credentials"] == "true"
+    assert preflight.headers["access-control-allow-headers"] == "content-type,authorization"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    answer = await client.post("/state/user/c/interact", headers={**AUTH, **origin}, json=LAUNCH)
+    assert answer.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert answer.headers["vary"] == "Origin"
+    refused = await client.post("/state/user/c/interact", headers=origin, json=LAUNCH)
+    assert refused.status_code == 401  # errors carry the headers too, so the page can read them
+    assert refused.headers["access-control-allow-origin"] == "http://localhost:5173"
+    plain = await client.post("/state/user/c/interact", headers=AUTH, json=LAUNCH)
+    assert "access-control-allow-origin" not in plain.headers  # no Origin, nothing added
 
 
 async def test_app_exposes_its_session_store(pizza: Project) -> None:

@@ -70,6 +70,12 @@ def add_parser(subparsers: Any) -> None:
         help="comma-separated subset of 500,502,503,timeout,cut,malformed (default: all)",
     )
     parser.add_argument("--seed", type=int, help="seed for jitter and fault choice")
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="serve the project on the keyless /public routes even if its API privacy is "
+        "private (to preview it in Voiceflow's chat widget)",
+    )
 
 
 def build_options(
@@ -96,6 +102,7 @@ def build_options(
         rate_limit=parse_rate_limit(args.rate_limit) if args.rate_limit else None,
         faults=faults,
         seed=args.seed,
+        public=bool(getattr(args, "public", False)),
     )
 
 

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from vftest.runtime.cors import CORS
 from vftest.runtime.engine import TurnConfig, TurnOutput, filter_traces, initial_state, run_turn
 from vftest.runtime.errors import (
     HTTPFailure,
@@ -81,6 +82,8 @@ def create_app(project: Project, options: RuntimeOptions | None = None) -> Starl
     app.state.sessions = runtime.sessions
     app.state.v4 = runtime.v4  # the environments dispatcher finds a session key's app here
     app.state.project = project
+    # Browsers (Voiceflow's chat widget) call the runtime cross-origin, as from a website.
+    app.add_middleware(CORS)
     return app
 
 
@@ -135,6 +138,14 @@ class _Runtime:
             Route(
                 "/public/{projectID}/state/user/{userID}/interact",
                 ep(self.public_interact, _OPEN),
+                methods=["POST"],
+            ),
+            Route(
+                "/public/{projectID}/publishing", ep(self.public_publishing, _OPEN), methods=["GET"]
+            ),
+            Route(
+                "/public/{projectID}/transcripts",
+                ep(self.public_transcripts, _OPEN),
                 methods=["POST"],
             ),
             Route(
@@ -393,15 +404,36 @@ class _Runtime:
         traces = _filtered(output.traces, config)
         return JSONBody({"request": output.request, "state": output.state, "trace": traces})
 
-    async def public_interact(self, request: Request, body: Any) -> Response:
-        """`/public/{projectID}/...`: only for projects whose API privacy is public (capture 42)."""
+    def _public_access(self, request: Request) -> None:
         project = self.project.raw.get("project") or {}
-        if (
-            request.path_params["projectID"] != self.project.project_id
-            or project.get("apiPrivacy") != "public"
-        ):
+        public = self.options.public or project.get("apiPrivacy") == "public"
+        if request.path_params["projectID"] != self.project.project_id or not public:
             raise HTTPFailure(response_builder(401, "no access to project"))
-        return await self._interact(request, body)
+
+    async def public_interact(self, request: Request, body: Any) -> Response:
+        """`/public/{projectID}/...`: public projects only (capture 42); `{"trace": [...]}`.
+
+        The chat widget reads the traces from `trace` (the route answers in the verbose
+        envelope), unlike the private state route's bare array.
+        """
+        self._public_access(request)
+        response = await self._interact(request, body)
+        if request.query_params.get("verbose") == "true":
+            return response
+        return JSONBody({"trace": json.loads(bytes(response.body))})
+
+    async def public_publishing(self, request: Request, body: Any) -> Response:
+        """`GET /public/{projectID}/publishing`: the version's publishing settings, or `{}`."""
+        self._public_access(request)
+        version = self.project.raw.get("version") or {}
+        platform = version.get("platformData") or {}
+        publishing = platform.get("publishing") if isinstance(platform, dict) else None
+        return JSONBody(publishing if isinstance(publishing, dict) else {})
+
+    async def public_transcripts(self, request: Request, body: Any) -> Response:
+        """`POST /public/{projectID}/transcripts`: the widget saves its transcript; kept nowhere."""
+        self._public_access(request)
+        return JSONBody({"_id": secrets.token_hex(12), **_object(body)})
 
     # --- v2 (hosted) ---------------------------------------------------------------------------
 

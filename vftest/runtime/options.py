@@ -108,6 +108,7 @@ class RuntimeOptions:
         environments: environment names that resolve to the file's own version, before the
             `development`/`production` aliases: the file *is* that environment's agent (a suite
             mapping `target.project: {staging: staging.vfr}`).
+        public: serve the project on the `/public` routes whatever its API privacy.
     """
 
     api_keys: tuple[str, ...] = ()
@@ -117,6 +118,9 @@ class RuntimeOptions:
     seed: int | None = None
     node_env: str = "local"
     environments: tuple[str, ...] = ()
+    # Serve the project on the keyless `/public/...` routes even if its API privacy is private
+    # (`vftest serve --public`, to preview it in Voiceflow's chat widget).
+    public: bool = False
 
 
 _LATENCY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:\+\s*(\d+(?:\.\d+)?))?\s*(?:ms)?\s*$")
