@@ -60,6 +60,9 @@ Handler = Callable[[Request, Any], Awaitable[Response]]
 State = dict[str, Any]
 
 BODY_LIMIT = 1024 * 1024  # bodyParser.json({limit: '1mb'})
+# Node parses deeper JSON than Python's recursive engine code can walk; past this, a 400 (a known
+# difference, docs/local-runtime.md) rather than a crash.
+MAX_BODY_DEPTH = 200
 LOG_LEVELS = frozenset({"off", "error", "warn", "info", "verbose", "true", "false"})
 ALIASES = ("development", "production")
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
@@ -548,13 +551,7 @@ async def _read_json(request: Request) -> Any:
     """bodyParser.json: parse `application/json` bodies; anything else reads as `{}`."""
     if "application/json" not in request.headers.get("content-type", ""):
         return {}
-    raw = await request.body()
-    if len(raw) > BODY_LIMIT:
-        failure = JSONBody(
-            {"name": "PayloadTooLargeError", "message": "request entity too large"},
-            status_code=413,
-        )
-        raise HTTPFailure(failure)
+    raw = await _read_limited(request)
     text = raw.decode("utf-8", errors="replace")
     stripped = text.lstrip(" \t\n\r")
     if not stripped:
@@ -563,9 +560,49 @@ async def _read_json(request: Request) -> Any:
         # body-parser's strict mode rejects bare values the way JSON.parse words it.
         raise HTTPFailure(syntax_error(unexpected_token(text, len(text) - len(stripped))))
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         raise HTTPFailure(syntax_error(syntax_error_message(text, error))) from None
+    except RecursionError:
+        value = None
+    if value is None or _deeper_than(value, MAX_BODY_DEPTH):
+        raise HTTPFailure(response_builder(400, "request body is nested too deeply"))
+    return value
+
+
+async def _read_limited(request: Request) -> bytes:
+    """The body, refused with body-parser's 413 as soon as it passes the limit (not buffered)."""
+    too_large = HTTPFailure(
+        JSONBody(
+            {"name": "PayloadTooLargeError", "message": "request entity too large"},
+            status_code=413,
+        )
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > BODY_LIMIT:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > BODY_LIMIT:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    # Iterative: the check must not overflow the stack it protects.
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        if children and depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _deliver(response: Response, fault: str | None) -> Response:
@@ -605,6 +642,10 @@ def _action(body: dict[str, Any]) -> Any:
     action = body.get("action")
     if action is None:
         action = body.get("request")
+    if not isinstance(action, dict):
+        # `"action": "launch"`: JavaScript reads `.type` of a string as undefined, so the turn
+        # runs with no request (a fresh user is launched), never a crash.
+        return None
     if (
         isinstance(action, dict)
         and action.get("type") == "launch"

@@ -37,7 +37,10 @@ class JSONBody(Response):
 
     def render(self, content: Any) -> bytes:
         """Serialise `content` the way `JSON.stringify` would."""
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+        # A lone surrogate (sent in a user's text, kept in its state) is written as the `\\ud800`
+        # escape JSON.stringify gives it, instead of failing every later answer for that user.
+        return text.encode("utf-8", "backslashreplace")
 
 
 class HTTPFailure(Exception):

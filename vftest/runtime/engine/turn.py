@@ -208,7 +208,9 @@ def _execute(
         )
     variables = runtime.variables
     if request is not None and request.get("type") == "intent":
-        payload = request["payload"]
+        # An intent request without an object payload (a malformed client) names no intent.
+        found = request.get("payload")
+        payload: dict[str, Any] = found if isinstance(found, dict) else {}
         confidence = _readable_confidence(payload.get("confidence"))
         intent = payload.get("intent")
         intent_name = intent.get("name") if isinstance(intent, dict) else None
@@ -220,7 +222,8 @@ def _execute(
             variables["last_utterance"] = payload["query"]
     request_type = request.get("type") if request is not None else None
     if isinstance(request_type, str) and request_type.startswith("path-"):
-        label = (request.get("payload") or {}).get("label") if request else None
+        raw = request.get("payload") if request else None
+        label = raw.get("label") if isinstance(raw, dict) else None
         if isinstance(label, str):
             variables["last_utterance"] = label
     variables["last_event"] = request

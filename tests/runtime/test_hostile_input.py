@@ -1,0 +1,92 @@
+"""No request may crash the local runtime (issue 16): hostile bodies get a 4xx or a normal turn,
+and the user's state stays readable afterwards. Includes a bounded Hypothesis fuzz."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vftest.runtime.app import create_app
+from vftest.runtime.project import load_project
+
+PIZZA = Path(__file__).parents[1] / "data" / "projects" / "pizza-demo.vfr"
+AUTH = {
+    "authorization": "VF.DM.000000000000000000000000.hostile",
+    "content-type": "application/json",
+}
+APP = create_app(load_project(PIZZA))
+
+
+def post(body: bytes, user: str = "h") -> tuple[int, int, str]:
+    """Status of the interact, status of a state read after it, and the interact's body."""
+    import asyncio
+
+    async def go() -> tuple[int, int, str]:
+        transport = httpx.ASGITransport(app=APP, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answer = await client.post(f"/state/user/{user}/interact", headers=AUTH, content=body)
+            state = await client.get(f"/state/user/{user}", headers=AUTH)
+            return answer.status_code, state.status_code, answer.text
+
+    return asyncio.run(go())
+
+
+HOSTILE = {
+    "action is a string": b'{"action": "launch"}',
+    "config items of the wrong type": (
+        b'{"action": {"type": "launch"}, "config": {"excludeTypes": "x", "tts": [], '
+        b'"stripSSML": {}}}'
+    ),
+    "lone surrogate in the text": b'{"action": {"type": "text", "payload": "\\ud800 hi"}}',
+    "JSON nested 600 deep": ('{"x": ' + "[" * 600 + "]" * 600 + "}").encode(),
+    "JSON nested 100,000 deep": ('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}").encode(),
+    "state variables as a list": b'{"action": {"type": "launch"}, "state": {"variables": []}}',
+    "2 MB body": b'{"x": "' + b"a" * (2 * 1024 * 1024) + b'"}',
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_bodies_never_crash_the_runtime_nor_poison_the_user(body: bytes) -> None:
+    status, state_status, _ = post(body)
+    assert status < 500
+    assert state_status == 200
+
+
+def test_a_lone_surrogate_is_written_as_json_escapes() -> None:
+    body = b'{"action": {"type": "text", "payload": "\\ud800 hi"}}'
+    status, _, text = post(body, user="surrogate")
+    assert status == 200
+    json.loads(text)  # valid JSON, the surrogate escaped
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+actions = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["launch", "text", "intent", "path-1", "no-reply", "x"])},
+        optional={"payload": json_values},
+    ),
+)
+bodies = st.fixed_dictionaries(
+    {}, optional={"action": actions, "config": json_values, "state": json_values}
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=bodies)
+def test_fuzzed_interact_bodies_get_no_5xx(body: dict[str, Any]) -> None:
+    status, state_status, _ = post(json.dumps(body).encode(), user="fuzz")
+    assert status < 500, body
+    assert state_status == 200, body
