@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "loads"]
+__all__ = ["MAX_DEPTH", "deeper_than", "loads"]
 
 MAX_DEPTH = 64
 
@@ -26,12 +26,13 @@ def loads(text: str | bytes) -> Any:
         value = json.loads(text)
     except RecursionError:
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
-    if _too_deep(value):
+    if deeper_than(value, MAX_DEPTH):
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
     return value
 
 
-def _too_deep(value: Any) -> bool:
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects/arrays in `value` nest more than `limit` levels deep."""
     # Iterative, so checking cannot overflow the stack it protects.
     stack = [(value, 1)]
     while stack:
@@ -42,7 +43,7 @@ def _too_deep(value: Any) -> bool:
             children = item
         else:
             continue
-        if depth > MAX_DEPTH:
+        if depth > limit:
             return True
         stack.extend((child, depth + 1) for child in children)
     return False

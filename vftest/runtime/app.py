@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from vftest.jsonlimits import deeper_than
 from vftest.runtime.cors import CORS
 from vftest.runtime.engine import TurnConfig, TurnOutput, filter_traces, initial_state, run_turn
 from vftest.runtime.errors import (
@@ -565,7 +566,7 @@ async def _read_json(request: Request) -> Any:
         raise HTTPFailure(syntax_error(syntax_error_message(text, error))) from None
     except RecursionError:
         value = None
-    if value is None or _deeper_than(value, MAX_BODY_DEPTH):
+    if value is None or deeper_than(value, MAX_BODY_DEPTH):
         raise HTTPFailure(response_builder(400, "request body is nested too deeply"))
     return value
 
@@ -589,20 +590,6 @@ async def _read_limited(request: Request) -> bytes:
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    # Iterative: the check must not overflow the stack it protects.
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
-        if children and depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 def _deliver(response: Response, fault: str | None) -> Response:
