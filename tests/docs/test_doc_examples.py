@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -343,7 +344,9 @@ def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env_argv = [*argv]
     if argv[1:3] == ["-m", "pytest"]:
         env_argv[3:3] = ["-p", "no:cacheprovider", "-p", "no:randomly", "--color=no"]
-    return subprocess.run(env_argv, cwd=cwd, capture_output=True, text=True, timeout=300)
+    # the docs show an 80-column terminal, whatever the terminal running the tests is
+    env = {**os.environ, "COLUMNS": "80"}
+    return subprocess.run(env_argv, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
 
 
 def _volatile(line: str) -> str:
