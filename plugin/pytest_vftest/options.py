@@ -205,7 +205,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("markdown", "write a Markdown summary (for a pull-request comment) to this path"),
     Option("html", "write a self-contained HTML report (every case as a chat) to this path"),
     # Agent coverage (issue 17): see docs/coverage.md.
-    Option("cov", "record which steps of the agent the cases reach", convert=_bool, is_flag=True),
+    Option(
+        "cov",
+        "record which steps, paths, intents and buttons of the agent the cases reach",
+        convert=_bool,
+        is_flag=True,
+    ),
     Option("cov-agent", "agent file (.vfr) to report coverage against (default: the suite's)"),
     Option("cov-json", "write the agent coverage report as JSON to this path"),
     Option(

@@ -7,6 +7,7 @@ pytest-xdist brings everything to the controller, which writes the files once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -19,6 +20,7 @@ from _pytest.junitxml import xml_key
 
 from pytest_vftest.options import lookup
 from pytest_vftest.session import session_key, terminated_key
+from vftest.errors import VftestError
 from vftest.reports import build_results, case_entry, render_html, render_markdown
 from vftest.reports.text import render_transcript
 from vftest.transcript import Transcript
@@ -148,6 +150,11 @@ class ReportsPlugin:
         results = build_results(
             self.entries, duration=time.perf_counter() - self.clock, started=self.started
         )
+        coverage = self.config.pluginmanager.get_plugin("vftest-coverage")
+        if coverage is not None:
+            # an unreadable agent file is reported by the coverage plugin itself
+            with contextlib.suppress(VftestError):
+                results["coverage"] = coverage.results()
         writers = {
             "json": lambda: json.dumps(results, indent=2, ensure_ascii=False) + "\n",
             "markdown": lambda: render_markdown(results) + "\n",

@@ -19,6 +19,7 @@ from vftest.coverage import steps_of
 
 ROOT = Path(__file__).parents[2]
 DATA = ROOT / "tests" / "data" / "coverage"
+EXAMPLES = ROOT / "docs" / "examples" / "coverage"
 
 
 @pytest.fixture
@@ -27,6 +28,17 @@ def tiny(pytester: pytest.Pytester) -> Path:
     shutil.copy(DATA / "tiny.vfr", pytester.path / "tiny.vfr")
     shutil.copy(DATA / "tiny.vftest.yaml", pytester.path / "tiny.vftest.yaml")
     return pytester.path / "tiny.vfr"
+
+
+@pytest.fixture
+def paths_agent(pytester: pytest.Pytester) -> Path:
+    """The paths agent (a menu, a condition, a global intent) and its two-case suite.
+
+    docs/coverage.md shows its report; they live in docs/examples/coverage so the docs run them.
+    """
+    shutil.copy(EXAMPLES / "paths.vfr", pytester.path / "paths.vfr")
+    shutil.copy(EXAMPLES / "paths.vftest.yaml", pytester.path / "paths.vftest.yaml")
+    return pytester.path / "paths.vfr"
 
 
 def _agent(path: Path) -> dict[str, Any]:
@@ -56,6 +68,68 @@ def test_tiny_agent_coverage_is_the_hand_computed_one(
     result.stdout.fnmatch_lines(["  ROOT t_orphan (text): Nobody ever gets here."])
 
 
+def test_paths_intents_and_buttons_are_the_hand_computed_ones(
+    pytester: pytest.Pytester, paths_agent: Path
+) -> None:
+    """paths.vftest.yaml presses Apple, says "help" and asks for the weather; then nonsense.
+
+    Menu lines taken: apple (pressed), weather (typed: choice 1), no match; the condition's
+    `if` (fruit is apple); missed: pear, no reply, the condition's else. Intents: weather
+    (typed at the menu), help (the global trigger); goodbye never. Buttons: only Apple was
+    pressed (Weather was typed, which is not a press).
+    """
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vftest-cov", "--vftest-cov-json", "cov.json"
+    )  # fmt: skip
+    result.assert_outcomes(passed=2)
+    agent = _agent(pytester.path / "cov.json")
+    assert agent["steps"] == {"total": 13, "hit": 11, "percent": 84.62}
+    assert {k: v for k, v in agent["paths"].items() if k != "missed"} == {
+        "total": 7, "hit": 4, "percent": 57.14,
+    }  # fmt: skip
+    assert [(m["step"], m["path"], m["target"]) for m in agent["paths"]["missed"]] == [
+        ("p_menu", "3: path-pear", "p_pear"),
+        ("p_menu", "no reply", "p_silent"),
+        ("p_check", "else", "p_end"),
+    ]
+    assert agent["intents"] == {
+        "total": 3, "hit": 2, "percent": 66.67, "missed": [{"intent": "goodbye"}]
+    }  # fmt: skip
+    assert agent["buttons"]["missed"] == [
+        {"step": "p_menu", "diagram": "ROOT", "label": "Pear"},
+        {"step": "p_menu", "diagram": "ROOT", "label": "Weather"},
+    ]
+    result.stdout.re_match_lines(
+        [
+            r"TOTAL\s+13\s+2\s+84\.6%",
+            r"Paths\s+7\s+3\s+57\.1%",
+            r"Intents\s+3\s+1\s+66\.7%",
+            r"Buttons\s+3\s+2\s+33\.3%",
+            r"missed paths:",
+            r"  ROOT p_menu -> p_pear: 3: path-pear",
+        ]
+    )
+
+
+def test_a_matrix_reports_each_environment(pytester: pytest.Pytester, paths_agent: Path) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--vftest-env", "development,production", "--vftest-cov",
+        "--vftest-cov-json", "cov.json",
+    )  # fmt: skip
+    result.assert_outcomes(passed=4)
+    agent = _agent(pytester.path / "cov.json")
+    assert set(agent["environments"]) == {"development", "production"}
+    for entry in agent["environments"].values():
+        assert (entry["hit"], entry["paths"]["hit"], entry["buttons"]["hit"]) == (11, 4, 1)
+    result.stdout.fnmatch_lines(
+        [
+            "development: steps 11/13 (84.6%), paths 4/7 (57.1%), intents 2/3 (66.7%), "
+            "buttons 1/3 (33.3%)",
+            "production: steps 11/13 (84.6%), *",
+        ]
+    )
+
+
 def test_fail_under_fails_a_run_below_the_bar(pytester: pytest.Pytester, tiny: Path) -> None:
     below = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--vftest-cov-fail-under", "80", "--vftest-cov"
@@ -75,9 +149,10 @@ def test_ini_key_turns_coverage_on(pytester: pytest.Pytester, tiny: Path) -> Non
 
 
 def test_hosted_style_over_the_wire_agrees_with_the_embedded_runtime(
-    pytester: pytest.Pytester, tiny: Path, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, paths_agent: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A separate runtime at a URL (as a hosted one) gives the same report as the embedded one."""
+    """A separate runtime at a URL (as a hosted one) gives the same report as the embedded one:
+    steps, paths, intents and buttons."""
     from vftest.runtime.app import create_app
     from vftest.runtime.options import RuntimeOptions
     from vftest.runtime.project import load_project
@@ -86,9 +161,9 @@ def test_hosted_style_over_the_wire_agrees_with_the_embedded_runtime(
     embedded = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--vftest-cov", "--vftest-cov-json", "embedded.json"
     )
-    embedded.assert_outcomes(passed=1)
+    embedded.assert_outcomes(passed=2)
     monkeypatch.setenv("VOICEFLOW_API_KEY", "VF.DM.000000000000000000000000.coverage")
-    server = RunningServer(create_app(load_project(tiny), RuntimeOptions()))
+    server = RunningServer(create_app(load_project(paths_agent), RuntimeOptions()))
     server.start()
     try:
         wire = pytester.runpytest_subprocess(
@@ -98,17 +173,18 @@ def test_hosted_style_over_the_wire_agrees_with_the_embedded_runtime(
             "--vftest-url",
             server.url,
             "--vftest-cov-agent",
-            str(tiny),
+            str(paths_agent),
             "--vftest-cov-json",
             "wire.json",
         )
     finally:
         server.stop()
-    wire.assert_outcomes(passed=1)
+    wire.assert_outcomes(passed=2)
     by_wire = _agent(pytester.path / "wire.json")
     by_engine = _agent(pytester.path / "embedded.json")
-    assert by_wire["steps"] == by_engine["steps"] == {"total": 7, "hit": 5, "percent": 71.43}
-    assert by_wire["diagrams"] == by_engine["diagrams"]
+    assert by_wire["steps"] == by_engine["steps"] == {"total": 13, "hit": 11, "percent": 84.62}
+    for part in ("diagrams", "paths", "intents", "buttons", "suites"):
+        assert by_wire[part] == by_engine[part], part
 
 
 def _demo(pytester: pytest.Pytester, *, without: str | None = None) -> dict[str, Any]:
@@ -134,6 +210,9 @@ def test_example_suites_reach_every_step_of_the_demo_agent(pytester: pytest.Pyte
     everything = _demo(pytester)
     total = len(steps_of(ROOT / "suites" / "agents" / "support.vfr"))
     assert everything["steps"] == {"total": total, "hit": total, "percent": 100.0}
+    for part in ("paths", "intents", "buttons"):
+        assert everything[part]["missed"] == [], part
+        assert everything[part]["percent"] == 100.0, part
     reached = {
         Path(suite).name: set(entry["reached"]) for suite, entry in everything["suites"].items()
     }

@@ -195,3 +195,39 @@ def test_junit_times_are_each_case_s_real_duration_under_latency(
     assert 0.55 < times["menu"] < 2.0, times
     assert 0.25 < times["welcome"] < 1.5, times
     result.stdout.fnmatch_lines(["*s call *pizza.vftest.yaml::menu*"])
+
+
+def test_the_html_report_draws_agent_coverage(tmp_path: Path, page: Any) -> None:
+    """With --vftest-cov the page draws each step, hit or missed, and the missed paths."""
+    import shutil
+    import subprocess
+    import sys
+
+    for name in ("paths.vfr", "paths.vftest.yaml"):
+        shutil.copy(ROOT / "docs" / "examples" / "coverage" / name, tmp_path / name)
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+            "-n", "2", "--vftest-cov", "--vftest-html", "report.html", "--vftest-json", "r.json",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, env=_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "r.json").read_text())
+    schema = json.loads((ROOT / "vftest/resources/results.schema.json").read_text())
+    jsonschema.validate(results, schema)
+    assert results["coverage"][0]["paths"]["hit"] == 4
+    page.goto((tmp_path / "report.html").as_uri())
+    section = page.locator("#coverage")
+    assert section.is_visible()
+    assert "steps 11/13 (84.6%)" in section.text_content()
+    assert section.locator(".step").count() == 13
+    missed = section.locator(".step.missed").all_text_contents()
+    assert missed == ["p_pear", "p_silent"]
+    assert section.locator(".step.missed").first.get_attribute("title") == (
+        "text: Pears are fine too. (missed)"
+    )
+    lists = section.locator(".missed-list").all_text_contents()
+    assert any("ROOT p_menu → p_pear: 3: path-pear" in text for text in lists)
+    assert any("Missed intents" in text and "goodbye" in text for text in lists)
+    screenshot(page, "html-report-coverage")

@@ -7,7 +7,8 @@ opens to its conversation: user bubbles, agent texts, buttons, cards, carousels,
 links), custom actions and `end` as chips; the failing turn is marked with the expectation that
 failed and its diff, contract violations under their turn, and the full failure report (baseline
 differences included) below. Conversations are drawn only when opened (failures open by
-default), so a report of thousands of cases stays quick.
+default), so a report of thousands of cases stays quick. With `--vftest-cov`, an agent coverage
+section draws each diagram's steps, hit or missed, and lists the missed paths, intents, buttons.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def render_html(results: Mapping[str, Any], *, title: str = "vftest report") -> 
         "duration": results["duration"],
         "started": results["started"],
         "cases": [_case(entry) for entry in results["cases"]],
+        "coverage": results.get("coverage", []),
     }
     # `</` would end the script element early; JSON allows the escaped form.
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
@@ -113,6 +115,7 @@ _PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <header id="summary"></header>
+<section id="coverage" class="hidden"></section>
 <nav id="controls">
   <label><input type="checkbox" id="failed-only"> failed only</label>
   <select id="suite-filter" aria-label="suite"><option value="">all suites</option></select>

@@ -29,6 +29,46 @@
     summary.appendChild(links);
   }
 
+  // Agent coverage (--vftest-cov): per agent, the figures, each diagram's steps as tiles (hit
+  // or missed, the snippet as tooltip), then the missed paths, intents and buttons.
+  const coverage = document.getElementById('coverage');
+  (data.coverage || []).forEach(agent => {
+    coverage.classList.remove('hidden');
+    const box = el('div', 'cov-agent');
+    box.appendChild(el('h2', '', 'Agent coverage: ' + agent.agent));
+    const figures = el('div', 'figures');
+    [['steps', agent.steps], ['paths', agent.paths], ['intents', agent.intents], ['buttons', agent.buttons]]
+      .forEach(([name, f]) => figures.appendChild(el('span', 'figure', name + ' ' + f.hit + '/' + f.total + ' (' + f.percent.toFixed(1) + '%)')));
+    box.appendChild(figures);
+    agent.diagrams.forEach(d => {
+      const diagram = el('div', 'diagram');
+      diagram.appendChild(el('h3', '', d.name + ': ' + d.hit + '/' + d.total + ' steps'));
+      const tiles = el('div', 'tiles');
+      d.steps.forEach(s => {
+        const tile = el('span', 'step ' + (s.hit ? 'hit' : 'missed'), s.id);
+        tile.title = s.type + (s.snippet ? ': ' + s.snippet : '') + (s.hit ? '' : ' (missed)');
+        tiles.appendChild(tile);
+      });
+      diagram.appendChild(tiles);
+      box.appendChild(diagram);
+    });
+    const missed = [
+      ['steps', agent.diagrams.flatMap(d => d.missed.map(s => d.name + ' ' + s.id + ' (' + s.type + ')' + (s.snippet ? ': ' + s.snippet : '')))],
+      ['paths', agent.paths.missed.map(p => p.diagram + ' ' + p.step + ' → ' + p.target + ': ' + p.path)],
+      ['intents', agent.intents.missed.map(i => i.intent)],
+      ['buttons', agent.buttons.missed.map(b => b.diagram + ' ' + b.step + ': ' + b.label)],
+    ];
+    missed.filter(([, items]) => items.length).forEach(([name, items]) => {
+      const list = el('div', 'missed-list');
+      list.appendChild(el('h3', '', 'Missed ' + name));
+      const ul = el('ul');
+      items.forEach(text => ul.appendChild(el('li', '', text)));
+      list.appendChild(ul);
+      box.appendChild(list);
+    });
+    coverage.appendChild(box);
+  });
+
   function chip(text, cls) { return el('span', 'chip' + (cls ? ' ' + cls : ''), text); }
   function chipRow(text, cls) { const row = el('div', 'chips'); row.appendChild(chip(text, cls)); return row; }
   function card(c) {
