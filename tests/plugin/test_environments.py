@@ -196,8 +196,9 @@ def test_the_example_suites_as_a_matrix_on_two_agent_files_show_the_one_changed_
     assert result.ret == 1
     text = result.stdout.str()
     summary = text[text.index("= vftest diff =") :].splitlines()
-    # Exactly the two cases that play the changed answer differ, each at the turn that asks.
+    # Exactly the three cases that play the changed answer differ, each at the turn that asks.
     assert [line for line in summary if line.startswith("  ~ ")] == [
+        "  ~ suites/faq.vftest.yaml::each FAQ button answers its question: differs from turn 3",
         "  ~ suites/faq.vftest.yaml::return policy typed in the user's own words: differs from "
         "turn 2",
         "  ~ suites/regression.vftest.yaml::the FAQ answers about returns: differs from turn 3",
@@ -206,7 +207,7 @@ def test_the_example_suites_as_a_matrix_on_two_agent_files_show_the_one_changed_
         summary
     )
     assert f"          + {new} Start a return at acme.example/returns." in summary
-    assert "36 identical, 2 differ, 1 played in one environment only" in summary
+    assert "42 identical, 3 differ, 1 played in one environment only" in summary
     markdown = (pytester.path / "diff.md").read_text()
     assert markdown.startswith("### vftest diff: `development` → `production`\n")
     assert (
