@@ -385,7 +385,7 @@ def match_trace(exp: TraceExpectation, trace: Trace) -> TraceVerdict:
     if exp.kind in ("text", "speak", "completion") and exp.text is not None:
         check = _text_check(None, exp.text, _get(payload, "message"))
         checks.append(check)
-        if exp.text.op is TextOp.SIMILAR and not exp.text.negate:
+        if exp.text.op in (TextOp.SIMILAR, TextOp.SEMANTIC) and not exp.text.negate:
             similarity = check.score
     if exp.kind == "choice" and exp.buttons is not None:
         checks.append(_buttons_check(exp.buttons, _get(payload, "buttons")))

@@ -139,6 +139,7 @@ class TextOp(StrEnum):
     CONTAINS = "contains"
     REGEX = "regex"  # re.search
     SIMILAR = "similar"  # fuzzy score >= threshold
+    SEMANTIC = "semantic"  # embedding cosine similarity >= threshold (vftest.semantic)
     ANY_OF = "any_of"  # any alternative matches
 
 
@@ -296,6 +297,15 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Judgement:
+    """`judge:` on a turn (its last reply) or a case (the whole conversation): an LLM's verdict."""
+
+    rubric: str
+    line: int
+    min_score: float | None = None  # also require the judge's score to reach this
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Turn:
     """One user action and what must come back."""
 
@@ -312,6 +322,7 @@ class Turn:
     hidden_types: tuple[str, ...] = DEFAULT_HIDDEN_TYPES
     # Whether expect / absent / expect_variables hold `{{name}}` to fill in at run time.
     templated_expectations: bool = False
+    judge: Judgement | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -350,6 +361,7 @@ class Case:
     baseline: BaselineSettings = field(default_factory=BaselineSettings)  # suite's merged in
     repeat: int = 1  # play the case this many times, each from a fresh user
     pass_rate: float = 1.0  # share of the repetitions that must pass
+    judge: Judgement | None = None  # over the whole conversation, after the last turn
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

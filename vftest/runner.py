@@ -29,6 +29,8 @@ from vftest.errors import (
     NoAnswerError,
     VftestError,
 )
+from vftest.judging import judge_turn
+from vftest.llm.services import LLMServices
 from vftest.matchers import match_turn, match_variables
 from vftest.models import (
     Case,
@@ -44,6 +46,7 @@ from vftest.models import (
     Violation,
 )
 from vftest.redact import redact
+from vftest.semantic import match_by_meaning
 from vftest.templating import TemplateError, render
 
 __all__ = ["AuthBreaker", "CaseContext", "make_user_id", "new_run_id", "run_case"]
@@ -127,6 +130,7 @@ class CaseContext:
     reruns: int = 0  # infrastructure errors: replay the whole case from a fresh user
     reset_after: bool = False
     conversation_factory: Callable[..., Conversation] = open_conversation
+    llm: LLMServices | None = None  # for `semantic:` matchers and `judge:`
 
 
 async def run_case(case: Case, suite: Suite, context: CaseContext) -> CaseResult:
@@ -210,14 +214,23 @@ async def _play_turns(
     previous: list[Trace] = []
     # A baseline that records variables needs them after every turn.
     read_always = bool(case.baseline.variables) and case.baseline.enabled is not False
+    judge = context.llm.judge if context.llm else None
     for turn in case.turns:
         result = await _play_turn(turn, conversation, context, previous, values, read_always)
         turns.append(result)
+        if turn.judge is not None and result.ok and result.exchange is not None:
+            verdict = await judge_turn(turn.judge, turns, judge, whole=False)
+            turns[-1] = result = replace(result, expectations=(*result.expectations, verdict))
         if not result.ok or (
             result.violations and context.contract_settings.on_violation == "fail"
         ):
             return "failed"
         previous = result.exchange.traces if result.exchange else []
+    if case.judge is not None and turns:
+        verdict = await judge_turn(case.judge, turns, judge, whole=True)
+        turns[-1] = replace(turns[-1], expectations=(*turns[-1].expectations, verdict))
+        if not verdict.ok:
+            return "failed"
     return "passed"
 
 
@@ -247,7 +260,8 @@ async def _play_turn(
 
     exchange = await conversation.send(request, variables=turn.set_variables or None)
     turn = _with_values(turn, values)
-    expectations = list(match_turn(turn, exchange.traces))
+    embedder = context.llm.embedder if context.llm else None
+    expectations = list(await match_by_meaning(embedder, lambda: match_turn(turn, exchange.traces)))
     violations, warnings = _check_contract(exchange, context)
 
     variables: dict[str, Any] | None = None

@@ -38,6 +38,7 @@ from vftest.models import (
     ContractSettings,
     Defaults,
     ExpectationKind,
+    Judgement,
     Location,
     Mask,
     SequenceMode,
@@ -60,7 +61,9 @@ JSON = Any
 Data = dict[str, Any]
 
 ACTION_KEYS = ("launch", "text", "button", "intent", "event", "no_reply", "action")
-TEXT_OPERATORS = ("equals", "contains", "regex", "similar", "any_of", "not")
+TEXT_OPERATORS = ("equals", "contains", "regex", "similar", "semantic", "any_of", "not")
+# `semantic:` scores by cosine similarity, whose useful range differs from the fuzzy scorers'
+SEMANTIC_THRESHOLD = 0.8
 SPEC_NAMES = ("auto", "v4", "dm-1.1")
 SKIP_REASON = "skipped in the suite"
 XFAIL_REASON = "expected to fail (xfail in the suite)"
@@ -585,10 +588,12 @@ class _Checker:
                 self.regex(matcher["regex"], (*at, "regex"), at)
             op = next((key for key in matcher if key in (*TEXT_OPERATORS, "present")), "equals")
             for modifier in ("threshold", "scorer"):
-                if modifier in matcher and op not in ("similar", "any_of", "not"):
+                scored = ("similar", "semantic") if modifier == "threshold" else ("similar",)
+                if modifier in matcher and op not in (*scored, "any_of", "not"):
                     self.add(
                         (*at, modifier),
-                        f"{modifier} only applies to 'similar' (this matcher uses '{op}')",
+                        f"{modifier} only applies to {' and '.join(map(repr, scored))} "
+                        f"(this matcher uses '{op}')",
                         shown=at,
                     )
 
@@ -801,7 +806,18 @@ class _Builder:
             baseline=self._baseline(data.get("baseline"), self.baseline),
             repeat=int(data.get("repeat", self.repeat)),
             pass_rate=float(data.get("pass_rate", self.pass_rate)),
+            judge=self.judgement(data.get("judge"), (*where, "judge")),
         )
+
+    def judgement(self, data: Any, where: JsonPath) -> Judgement | None:
+        """`judge:` as a rubric, or `{rubric, min_score}`."""
+        if data is None:
+            return None
+        line = self.at(where).line
+        if isinstance(data, str):
+            return Judgement(rubric=data, line=line)
+        score = data.get("min_score")
+        return Judgement(rubric=data["rubric"], line=line, min_score=_float_or_none(score))
 
     def _baseline(self, data: Any, base: BaselineSettings) -> BaselineSettings:
         """`baseline:` (true, false or settings) merged over `base` (the suite's)."""
@@ -849,6 +865,7 @@ class _Builder:
             templated_expectations=bool(
                 names_in([data.get(key) for key in ("expect", "absent", "expect_variables")])
             ),
+            judge=self.judgement(data.get("judge"), (*where, "judge")),
         )
 
     def items(self, items: list[Data], where: JsonPath) -> tuple[TraceExpectation, ...]:
@@ -918,7 +935,11 @@ class _Builder:
         if "any_of" in value:
             alternatives = tuple(self.text(item, settings) for item in value["any_of"])
             return replace(settings, op=TextOp.ANY_OF, alternatives=alternatives)
-        op = next(key for key in ("equals", "contains", "regex", "similar") if key in value)
+        op = next(
+            key for key in ("equals", "contains", "regex", "similar", "semantic") if key in value
+        )
+        if op == "semantic" and "threshold" not in value:
+            settings = replace(settings, threshold=SEMANTIC_THRESHOLD)
         return replace(settings, op=TextOp(op), value=value[op])
 
     def value(self, value: JSON, negate: bool = False) -> ValueMatch:
@@ -1018,3 +1039,7 @@ def _display_name(path: Path) -> str:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)

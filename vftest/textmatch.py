@@ -1,7 +1,8 @@
-"""Text matchers: equals, contains, regex, fuzzy similarity, any_of and negation.
+"""Text matchers: equals, contains, regex, fuzzy similarity, meaning, any_of and negation.
 
 Pure functions over `TextMatch`; also the -/+ word diff and the one-line descriptions that
-failure reports are built from.
+failure reports are built from. `semantic` needs scores from an embedding model, which the
+caller computes beforehand (vftest.semantic) and provides through `semantic_scores`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,9 +30,25 @@ __all__ = [
     "normalize",
     "one_line",
     "quote",
+    "semantic_scores",
     "similarity",
     "word_diff",
 ]
+
+# (expected, actual) -> cosine similarity; set by vftest.semantic around one turn's matching
+SemanticScorer = Callable[[str, str], float]
+_semantic: ContextVar[SemanticScorer | None] = ContextVar("vftest_semantic", default=None)
+
+
+@contextmanager
+def semantic_scores(scorer: SemanticScorer) -> Iterator[None]:
+    """Within the block, `semantic` matchers score with `scorer`."""
+    token = _semantic.set(scorer)
+    try:
+        yield
+    finally:
+        _semantic.reset(token)
+
 
 SCORERS: tuple[str, ...] = ("ratio", "partial_ratio", "token_sort_ratio", "token_set_ratio", "wer")
 
@@ -160,6 +180,13 @@ def _match_positive(m: TextMatch, actual: str) -> TextVerdict:
         score = similarity(expected, got, m.scorer)
         ok = score >= m.threshold  # inclusive: a threshold of 0.85 accepts exactly 0.85
         return TextVerdict(ok, score, () if ok else tuple(word_diff(m.value, actual)))
+    if m.op is TextOp.SEMANTIC:
+        scorer = _semantic.get()
+        if scorer is None:
+            raise RuntimeError("semantic matcher applied without embeddings (vftest.semantic)")
+        score = scorer(m.value, actual)
+        ok = score >= m.threshold
+        return TextVerdict(ok, score, () if ok else tuple(word_diff(m.value, actual)))
     raise ValueError(f"unknown text operator {m.op!r}")
 
 
@@ -191,6 +218,8 @@ def _describe_positive(m: TextMatch) -> str:
     if m.op is TextOp.SIMILAR:
         name = "similarity" if m.scorer == "ratio" else m.scorer
         return f"~ {quote(m.value)} ({name} >= {m.threshold:g})"
+    if m.op is TextOp.SEMANTIC:
+        return f"means {quote(m.value)} (meaning >= {m.threshold:g})"
     return "any of (" + ", ".join(describe(alt) for alt in m.alternatives) + ")"
 
 

@@ -229,6 +229,34 @@ OPTIONS: tuple[Option, ...] = (
         accepted="two different environments, e.g. development,production",
     ),
     Option("diff-markdown", "write the cross-environment diff as Markdown to this path"),
+    # Meaning-level checks (issue 12): `semantic:` matchers and `judge:`, see docs/matchers.md.
+    Option(
+        "llm-base-url",
+        "OpenAI-compatible API for semantic: and judge: (key: OPENAI_API_KEY)",
+        default="https://api.openai.com/v1",
+        env="OPENAI_BASE_URL",
+    ),
+    Option("embedding-model", "model for semantic: matchers", default="text-embedding-3-small"),
+    Option(
+        "embedding-backend",
+        "where embeddings come from: openai (the API) or sentence-transformers (a model "
+        "folder on disk named by --vftest-embedding-model)",
+        default="openai",
+        choices=("openai", "sentence-transformers"),
+    ),
+    Option("judge-model", "model for judge:", default="gpt-4o-mini"),
+    Option(
+        "llm-concurrency",
+        "model requests in flight at once",
+        default=4,
+        convert=int,
+        accept=_positive,
+        accepted="a whole number of at least 1",
+    ),
+    Option(
+        "judge-cache",
+        "folder of cached judge verdicts (default: in pytest's cache; 'off' disables)",
+    ),
 )
 
 

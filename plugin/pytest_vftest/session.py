@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import httpx
@@ -22,6 +23,7 @@ from vftest.coverage import COVERAGE_EXCLUDE_TYPES, hide_coverage_traces
 from vftest.environments import agent_file, check_environment, matrix, split_environments
 from vftest.errors import ConfigError, ContractError, ProjectError, VftestError
 from vftest.limiter import AdaptiveLimiter
+from vftest.llm import LLMServices, LLMSettings
 from vftest.models import ApiGeneration, Case, CaseResult, ContractSettings, Suite
 from vftest.runner import AuthBreaker, CaseContext, new_run_id, run_case
 from vftest.scheduler import BackgroundScheduler
@@ -72,6 +74,9 @@ class VftestSession:
     _projects: dict[str, Project] = field(default_factory=dict)
     _targets: dict[tuple[str, str], ResolvedTarget | VftestError] = field(default_factory=dict)
     _notices: deque[str] = field(default_factory=deque)
+    _llm: LLMServices | VftestError | None = None
+    # the model API's connections (closed with the others at the end)
+    _llm_http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=60.0))
 
     # ----------------------------------------------------------------------- scheduling
 
@@ -104,6 +109,9 @@ class VftestSession:
         async def play() -> CaseResult | VftestError:
             if isinstance(target, VftestError):
                 return target
+            llm = self.llm_services()
+            if isinstance(llm, VftestError):
+                return llm
             context = CaseContext(
                 client=target.client,
                 http=http,
@@ -114,6 +122,7 @@ class VftestSession:
                 breaker=target.breaker,
                 reruns=int(lookup(self.config, "reruns")),
                 reset_after=bool(lookup(self.config, "reset-after")),
+                llm=llm,
             )
             repeat = self._repeat(case)
             if repeat > 1:
@@ -136,6 +145,32 @@ class VftestSession:
         if isinstance(outcome, CaseResult):
             self.transcripts[nodeid] = Transcript.from_result(outcome)
         return outcome
+
+    def llm_services(self) -> LLMServices | VftestError:
+        """The run's embedder and judge, made on first use (on the background loop)."""
+        if self._llm is None:
+            try:
+                self._llm = LLMServices.from_settings(self._llm_settings(), self._llm_http)
+            except VftestError as error:
+                self._llm = error
+        return self._llm
+
+    def _llm_settings(self) -> LLMSettings:
+        cache = lookup(self.config, "judge-cache")
+        cache_dir: Path | None = None
+        if cache and cache != "off":
+            cache_dir = Path(cache)
+        elif cache is None and getattr(self.config, "cache", None) is not None:
+            # pytest's own cache folder (`-p no:cacheprovider` turns it off)
+            cache_dir = self.config.cache.mkdir("vftest-judge")
+        return LLMSettings.from_env(
+            base_url=lookup(self.config, "llm-base-url"),
+            embedding_model=lookup(self.config, "embedding-model"),
+            embedding_backend=lookup(self.config, "embedding-backend"),
+            judge_model=lookup(self.config, "judge-model"),
+            concurrency=int(lookup(self.config, "llm-concurrency")),
+            cache_dir=cache_dir,
+        )
 
     def _repeat(self, case: Case) -> int:
         """How many times to play `case`: --vftest-repeat, else the suite's `repeat:`."""
@@ -168,7 +203,7 @@ class VftestSession:
     def close(self) -> None:
         """Cancel pending cases, close the HTTP client, stop embedded runtimes."""
         if self._scheduler is not None:
-            self._scheduler.close(_close_all(self._clients))
+            self._scheduler.close(_close_all([*self._clients, self._llm_http]))
         for server in self._servers.values():
             server.stop()
         self._servers.clear()

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import yaml
 
 from pytest_vftest.options import OPTIONS
 from tests.docs.examples import ROOT, Example, commands, examples
+from tests.openai_standin import running
 from vftest.cli import build_parser
 from vftest.suite import load_suite
 
@@ -48,6 +50,15 @@ DIRECTIVES = ("output of ", "fails", "illustration", "synopsis", "layout", "skip
 def test_the_docs_have_examples_to_check() -> None:
     assert len(EXAMPLES) >= 20
     assert {e.path.name for e in EXAMPLES} >= {"README.md", "suite-format.md", "local-runtime.md"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def model_api() -> Iterator[None]:
+    """Examples with `semantic:` or `judge:` talk to the OpenAI stand-in on 127.0.0.1."""
+    with running() as standin, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_BASE_URL", standin.url)
+        patch.setenv("OPENAI_API_KEY", standin.key or "")
+        yield
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
@@ -364,3 +375,12 @@ def _assert_in_order(shown: list[str], output: str, example: Example) -> None:
             raise AssertionError(
                 f"{example.id}: {line!r} is not in the command's output (in order):\n{output}"
             ) from None
+
+
+def test_every_option_and_ini_key_is_documented() -> None:
+    docs = (ROOT / "README.md").read_text() + "".join(
+        path.read_text() for path in (ROOT / "docs").rglob("*.md")
+    )
+    for option in OPTIONS:
+        assert option.flag in docs, f"{option.flag} is in no README/docs page"
+        assert option.dest in docs, f"ini key {option.dest} is in no README/docs page"

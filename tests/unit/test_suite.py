@@ -363,7 +363,7 @@ cases:
             6,
             "cases[0].turns[0].expect[0].text",
             "a text matcher needs exactly one operator "
-            "(equals, contains, regex, similar, any_of, not); found 2: contains, regex",
+            "(equals, contains, regex, similar, semantic, any_of, not); found 2: contains, regex",
         ),
         (
             7,

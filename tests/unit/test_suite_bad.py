@@ -257,7 +257,7 @@ CASES = [
         "threshold_with_contains",
         8,
         "cases[0].turns[0].expect[0].text",
-        "threshold only applies to 'similar' (this matcher uses 'contains')",
+        "threshold only applies to 'similar' and 'semantic' (this matcher uses 'contains')",
     ),
     (
         "two_actions_in_turn",
@@ -274,7 +274,7 @@ CASES = [
         "cases[0].turns[0].expect[0].text",
         (
             "a text matcher needs exactly one operator (equals, contains, regex, similar, "
-            "any_of, not); found 2: contains, regex"
+            "semantic, any_of, not); found 2: contains, regex"
         ),
     ),
     (
