@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_vftest.options import lookup
+from pytest_vftest.options import settings_of
 from pytest_vftest.session import session_key
 from vftest.baseline import (
     BaselineError,
@@ -49,8 +49,8 @@ class BaselinePlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.everywhere = bool(lookup(config, "baseline"))
-        self.updating = bool(lookup(config, "update-baselines"))
+        self.everywhere = bool(settings_of(config).baseline.value)
+        self.updating = bool(settings_of(config).update_baselines.value)
         self.pending: dict[str, _PendingFile] = {}
         self.summary: UpdateSummary | None = None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_vftest.options import lookup
+from pytest_vftest.options import settings_of
 from pytest_vftest.session import session_key
 from vftest.coverage import CoverageReport, Observation, load_agent, observe
 from vftest.environments import agent_file
@@ -48,7 +48,7 @@ class CoveragePlugin:
 
         if call.when == "call" and isinstance(item, CaseItem):
             transcript = item.config.stash[session_key].transcripts.get(item.nodeid)
-            agent = lookup(self.config, "cov-agent") or _agent_of(item)
+            agent = settings_of(self.config).cov_agent.value or _agent_of(item)
             if transcript is not None and agent:
                 value = {
                     "agent": str(agent),
@@ -78,7 +78,7 @@ class CoveragePlugin:
         if self._results is not None:
             return self._results
         agents = dict(self.by_suite)
-        forced = lookup(self.config, "cov-agent")
+        forced = settings_of(self.config).cov_agent.value
         if forced and str(forced) not in agents:
             agents[str(forced)] = {}
         data: list[dict[str, Any]] = []
@@ -120,10 +120,10 @@ class CoveragePlugin:
             self.failure = f"agent coverage: {error}"
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
-        path = lookup(self.config, "cov-json")
+        path = settings_of(self.config).cov_json.value
         if path:
             Path(path).write_text(json.dumps({"agents": data}, indent=2) + "\n", encoding="utf-8")
-        bar = lookup(self.config, "cov-fail-under")
+        bar = settings_of(self.config).cov_fail_under.value
         if bar is not None:
             low = [r for r, _ in self.reports if r.percent < float(bar)]
             if low:

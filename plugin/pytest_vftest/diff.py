@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_vftest.options import lookup
+from pytest_vftest.options import settings_of
 from pytest_vftest.reports import transcript_of
 from vftest.diff import (
     DiffReport,
@@ -31,8 +31,8 @@ class DiffPlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.left, self.right = split_environments(str(lookup(config, "diff")))
-        self.markdown = lookup(config, "diff-markdown")
+        self.left, self.right = split_environments(str(settings_of(config).diff.value))
+        self.markdown = settings_of(config).diff_markdown.value
         self.transcripts: dict[str, Transcript] = {}
         self.report: DiffReport | None = None
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_vftest.options import add_options, check_options, lookup
+from pytest_vftest.options import add_options, check_options, settings_of
 from pytest_vftest.session import VftestSession, session_key, terminated_key
 
 _suite_errors = pytest.StashKey[list[str]]()
@@ -38,12 +38,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Check vftest's options, then create the run's (lazy) vftest state."""
-    check_options(config)
-    config.stash[session_key] = VftestSession(config)
+    settings = check_options(config)
+    config.stash[session_key] = VftestSession(config, settings=settings)
     _stop_on_sigterm(config)
     config.stash[_suite_errors] = []
     config.stash[_other_errors] = []
-    if lookup(config, "cov"):
+    if settings_of(config).cov.value:
         from pytest_vftest.coverage import CoveragePlugin
 
         config.pluginmanager.register(CoveragePlugin(config), "vftest-coverage")
@@ -54,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_vftest.reports import ReportsPlugin
 
     config.pluginmanager.register(ReportsPlugin(config), "vftest-reports")
-    if lookup(config, "diff"):
+    if settings_of(config).diff.value:
         from pytest_vftest.diff import DiffPlugin
 
         config.pluginmanager.register(DiffPlugin(config), "vftest-diff")
@@ -92,7 +92,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     """Collect files whose name matches `vftest_file_pattern`."""
-    patterns = str(lookup(parent.config, "file-pattern")).split()
+    patterns = str(settings_of(parent.config).file_pattern.value).split()
     if not any(fnmatch.fnmatch(file_path.name, pattern) for pattern in patterns):
         return None
     from pytest_vftest.nodes import SuiteFile
@@ -121,7 +121,7 @@ class _MisnamedSuiteGuard:
         ):
             from pytest_vftest.nodes import MisnamedSuite
 
-            patterns = str(lookup(parent.config, "file-pattern"))
+            patterns = str(settings_of(parent.config).file_pattern.value)
             return [MisnamedSuite.from_parent(parent, path=file_path, patterns=patterns)]
         return collectors
 
@@ -140,7 +140,7 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With `--vftest-shard K/N`, keep only this machine's share of the tests."""
-    shard = lookup(config, "shard")
+    shard = settings_of(config).shard.value
     if not shard:
         return
     index, count = parse_shard(str(shard))
@@ -236,7 +236,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if deciding and isinstance(item, CaseItem):
         transcript = item.config.stash[session_key].transcripts.get(item.nodeid)
         uncovered = dict(transcript.uncovered) if transcript else {}
-        if lookup(item.config, "cov"):
+        if settings_of(item.config).cov.value:
             from vftest.coverage import REVEALED_TYPES
 
             # the trace types coverage asked for are not the suite's: no contract gap

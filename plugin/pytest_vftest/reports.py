@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key
 
-from pytest_vftest.options import lookup
+from pytest_vftest.options import settings_of
 from pytest_vftest.session import session_key, terminated_key
 from vftest.errors import VftestError
 from vftest.reports import build_results, case_entry, render_html, render_markdown
@@ -27,17 +27,20 @@ from vftest.transcript import Transcript
 
 __all__ = ["ReportsPlugin"]
 
-FILES = {"json": "json", "markdown": "markdown", "html": "html"}
-
 
 class ReportsPlugin:
     """Adds transcripts to reports and writes the report files at the end."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.paths = {kind: lookup(config, kind) for kind in FILES}
+        settings = settings_of(config)
+        self.paths = {
+            "json": settings.json.value,
+            "markdown": settings.markdown.value,
+            "html": settings.html.value,
+        }
         # The cross-environment diff reads the transcripts on the controller too.
-        self.carry = any(self.paths.values()) or bool(lookup(config, "diff"))
+        self.carry = any(self.paths.values()) or bool(settings_of(config).diff.value)
         self.entries: list[dict[str, Any]] = []
         self.reported: set[str] = set()  # node ids with any report (not-run ones are not)
         self.started = time.time()

@@ -7,26 +7,25 @@ Lives in `config.stash`; created lazily so collection (`--collect-only`) never n
 
 from __future__ import annotations
 
-import os
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
-from pytest_vftest.options import lookup, lookup_with_source, resolve
-from vftest.client import ClientSettings
-from vftest.contract import Contract, load_contract
-from vftest.coverage import COVERAGE_EXCLUDE_TYPES, hide_coverage_traces
-from vftest.environments import agent_file, check_environment, matrix, split_environments
-from vftest.errors import ConfigError, ContractError, ProjectError, VftestError
+from pytest_vftest.options import settings_of
+from vftest.coverage import hide_coverage_traces
+from vftest.environments import matrix, split_environments
+from vftest.errors import ConfigError, ProjectError, VftestError
 from vftest.limiter import AdaptiveLimiter
 from vftest.llm import LLMServices, LLMSettings
-from vftest.models import ApiGeneration, Case, CaseResult, ContractSettings, Suite
-from vftest.runner import AuthBreaker, CaseContext, new_run_id, run_case
+from vftest.models import Case, CaseResult, Suite
+from vftest.runner import CaseContext, new_run_id, run_case
 from vftest.scheduler import BackgroundScheduler
+from vftest.settings import Settings
+from vftest.targets import ResolvedTarget, resolve_target
 from vftest.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -40,21 +39,6 @@ __all__ = [
     "suite_environments",
     "terminated_key",
 ]
-
-# Any `VF.DM.` key opens the embedded runtime when it has none configured (docs/local-runtime.md);
-# this one is used when the user has no key in the environment.
-EMBEDDED_KEY = "VF.DM.000000000000000000000000.vftest-embedded"
-
-
-@dataclass
-class ResolvedTarget:
-    """A suite's resolved settings for one run."""
-
-    client: ClientSettings
-    contract_settings: ContractSettings  # `on_violation` already resolved (cli over suite)
-    contract: Contract | None
-    # Per target: one suite's refused key or wrong URL must not stop another suite's cases.
-    breaker: AuthBreaker = field(default_factory=AuthBreaker)
 
 
 @dataclass
@@ -75,6 +59,8 @@ class VftestSession:
     _targets: dict[tuple[str, str], ResolvedTarget | VftestError] = field(default_factory=dict)
     _notices: deque[str] = field(default_factory=deque)
     _llm: LLMServices | VftestError | None = None
+    # every option, typed, read once at configure time
+    settings: Settings = field(default_factory=Settings.defaults)
     # the model API's connections (closed with the others at the end)
     _llm_http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=60.0))
 
@@ -84,10 +70,10 @@ class VftestSession:
     def scheduler(self) -> BackgroundScheduler:
         """The background loop, started on first use."""
         if self._scheduler is None:
-            self._scheduler = BackgroundScheduler(int(lookup(self.config, "concurrency")))
+            self._scheduler = BackgroundScheduler(int(self.settings.concurrency.value))
             self._limiter = AdaptiveLimiter(
-                lookup(self.config, "rate"),
-                max_wait=float(lookup(self.config, "max-429-wait")),
+                self.settings.rate.value,
+                max_wait=float(self.settings.max_429_wait.value),
                 on_pause=self._notice_pause,
             )
             concurrency = self._scheduler.concurrency
@@ -100,7 +86,7 @@ class VftestSession:
         if scheduler.submitted(nodeid):
             return
         target = self.target_for(suite, environment)
-        if lookup(self.config, "cov"):
+        if self.settings.cov.value:
             case = hide_coverage_traces(case)
         # Round robin over small pools: each conversation keeps one client throughout.
         http = self._clients[self._submitted % len(self._clients)]
@@ -120,8 +106,8 @@ class VftestSession:
                 contract_settings=target.contract_settings,
                 gate=self._limiter,
                 breaker=target.breaker,
-                reruns=int(lookup(self.config, "reruns")),
-                reset_after=bool(lookup(self.config, "reset-after")),
+                reruns=int(self.settings.reruns.value),
+                reset_after=bool(self.settings.reset_after.value),
                 llm=llm,
             )
             repeat = self._repeat(case)
@@ -156,7 +142,7 @@ class VftestSession:
         return self._llm
 
     def _llm_settings(self) -> LLMSettings:
-        cache = lookup(self.config, "judge-cache")
+        cache = self.settings.judge_cache.value
         cache_dir: Path | None = None
         if cache and cache != "off":
             cache_dir = Path(cache)
@@ -164,24 +150,23 @@ class VftestSession:
             # pytest's own cache folder (`-p no:cacheprovider` turns it off)
             cache_dir = self.config.cache.mkdir("vftest-judge")
         return LLMSettings.from_env(
-            base_url=lookup(self.config, "llm-base-url"),
-            embedding_model=lookup(self.config, "embedding-model"),
-            embedding_backend=lookup(self.config, "embedding-backend"),
-            judge_model=lookup(self.config, "judge-model"),
-            concurrency=int(lookup(self.config, "llm-concurrency")),
+            base_url=self.settings.llm_base_url.value,
+            embedding_model=self.settings.embedding_model.value,
+            embedding_backend=self.settings.embedding_backend.value,
+            judge_model=self.settings.judge_model.value,
+            concurrency=int(self.settings.llm_concurrency.value),
             cache_dir=cache_dir,
         )
 
     def _repeat(self, case: Case) -> int:
         """How many times to play `case`: --vftest-repeat, else the suite's `repeat:`."""
-        value, source = lookup_with_source(self.config, "repeat")
-        return int(value) if source in ("cli", "env") else case.repeat
+        return self.settings.repeat.over(case.repeat, set_in_suite=True)
 
     def _notice_pause(self, seconds: float, why: str) -> None:
         # Called on the background loop's thread: queued, printed by the main thread.
         self._notices.append(
             f"vftest: every request waits {seconds:.0f}s: the runtime rate-limited this key "
-            f"({why}); waits over {float(lookup(self.config, 'max-429-wait')):g}s "
+            f"({why}); waits over {float(self.settings.max_429_wait.value):g}s "
             "(--vftest-max-429-wait) fail their cases instead"
         )
 
@@ -215,80 +200,12 @@ class VftestSession:
         key = (suite.path, environment)
         if key not in self._targets:
             try:
-                self._targets[key] = self._resolve(suite, environment)
+                self._targets[key] = resolve_target(
+                    suite, environment, self.settings, self._embedded
+                )
             except VftestError as error:
                 self._targets[key] = error
         return self._targets[key]
-
-    def _pick(self, name: str, suite_value: Any, set_in_suite: bool) -> Any:
-        return resolve(self.config, name, suite_value, set_in_suite=set_in_suite)
-
-    def _resolve(self, suite: Suite, environment: str) -> ResolvedTarget:
-        target = suite.target
-        api = ApiGeneration(self._pick("api", target.api.value, "api" in target.explicit))
-        stream = bool(self._pick("stream", target.stream, "stream" in target.explicit))
-        project = agent_file(suite, environment)
-        url = self._pick("url", target.url, "url" in target.explicit)
-        project_id = self._pick("project-id", target.project_id, "project_id" in target.explicit)
-        key_env = self._pick("api-key-env", target.api_key_env, "api_key_env" in target.explicit)
-        api_key = os.environ.get(key_env) or None
-        if url is None:
-            if project is None:
-                raise ConfigError(
-                    f"{suite.path}: no runtime to talk to: give `target.url` or "
-                    "`target.project` in the suite, or --vftest-url"
-                )
-            # A file the suite maps to environments *is* their agent: it answers to their names.
-            mapped = tuple(sorted(e for e, f in target.projects.items() if f == project))
-            url, local_project = self._embedded(project, mapped)
-            if not mapped:
-                check_environment(local_project, environment, where=suite.path)
-            project_id = project_id or local_project.project_id
-            api_key = api_key or EMBEDDED_KEY
-        elif api_key is None:
-            raise ConfigError(
-                f"no API key: set the environment variable {key_env} (the key is read only from "
-                "the environment, never from a suite or the command line)"
-            )
-        if api in (ApiGeneration.V2, ApiGeneration.V4) and not project_id:
-            raise ConfigError(
-                f"{suite.path}: API {api.value} needs a project id: set `target.project_id` or "
-                "--vftest-project-id"
-            )
-        contract = suite.contract
-        contract_spec = str(self._pick("contract", contract.spec, "spec" in contract.explicit))
-        mode = cast(
-            Literal["fail", "warn", "off"],
-            self._pick("contract-mode", contract.on_violation, "on_violation" in contract.explicit),
-        )
-        loaded = None
-        if mode != "off":
-            try:
-                # A suite's path is already absolute (the loader); one from the command line is
-                # relative to the working directory, as the user typed it.
-                loaded = load_contract(contract_spec, api)
-            except ContractError as error:
-                raise ConfigError(f"{suite.path}: contract: {error}") from error
-        client = ClientSettings(
-            base_url=str(url).rstrip("/"),
-            api=api,
-            stream=stream,
-            environment=environment,
-            project_id=project_id,
-            api_key=api_key,
-            timeout=float(lookup(self.config, "timeout")),
-            max_429_wait=float(lookup(self.config, "max-429-wait")),
-            # Agent coverage reads the runtime's own block traces, filtered out by default.
-            config={"excludeTypes": list(COVERAGE_EXCLUDE_TYPES)}
-            if lookup(self.config, "cov")
-            else None,
-        )
-        return ResolvedTarget(
-            client=client,
-            contract_settings=replace(suite.contract, on_violation=mode),
-            contract=loaded,
-            breaker=AuthBreaker(max_silent=int(lookup(self.config, "max-timeouts"))),
-        )
 
     def _embedded(self, project_path: str, environments: tuple[str, ...]) -> tuple[str, Project]:
         """Start (once) the local runtime for a project file; returns (url, project).
@@ -315,9 +232,10 @@ class VftestSession:
 
 def suite_environments(config: pytest.Config, suite: Suite) -> list[str]:
     """The environments a suite's cases run against (`vftest.environments.matrix`)."""
-    diff = lookup(config, "diff")
-    value, source = lookup_with_source(config, "env")
-    return matrix(suite, diff=str(diff) if diff else None, env=str(value), env_source=source)
+    settings = settings_of(config)
+    diff = settings.diff.value
+    env = settings.env
+    return matrix(suite, diff=diff or None, env=str(env.value), env_source=env.source)
 
 
 # httpcore's pool scans every connection on each request (encode/httpcore#1035): past ~16
