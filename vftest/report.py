@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from vftest import terminal
-from vftest.matchers import format_value, summarize_trace
 from vftest.models import CaseResult, ExpectationResult, Trace, TurnResult, Violation
+from vftest.rendering import format_value, summarize_trace
 from vftest.textmatch import one_line, quote
 
 __all__ = [

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import jsonschema
 import jsonschema_rs
@@ -24,8 +24,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from vftest import suite_cache
 from vftest.capture import jsonpath_problem
 from vftest.errors import SuiteError, SuiteProblem
+from vftest.kinds.registry import added_kinds, kind_named
 from vftest.models import (
-    WIRE_TYPE_OF_KIND,
     Action,
     ApiGeneration,
     BaselineSettings,
@@ -33,11 +33,9 @@ from vftest.models import (
     ButtonsMatch,
     Capture,
     CardMatch,
-    CarouselMatch,
     Case,
     ContractSettings,
     Defaults,
-    ExpectationKind,
     Judgement,
     Location,
     Mask,
@@ -55,7 +53,7 @@ from vftest.references import contract_problem, project_problem
 from vftest.source import JsonPath, SourceMap, Span, format_path, parse_yaml
 from vftest.templating import TEMPLATE, names_in
 
-__all__ = ["load_suite", "suite_schema"]
+__all__ = ["load_suite", "schema_changed", "suite_schema"]
 
 JSON = Any
 Data = dict[str, Any]
@@ -71,10 +69,22 @@ XFAIL_REASON = "expected to fail (xfail in the suite)"
 
 @functools.cache
 def suite_schema() -> Mapping[str, Any]:
-    """The suite JSON Schema shipped in `vftest/resources/suite.schema.json`."""
+    """The suite JSON Schema: `vftest/resources/suite.schema.json` plus the kinds plugins add."""
     text = resources.files("vftest").joinpath("resources", "suite.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
+    expectation = schema["$defs"]["expectation"]
+    for kind in added_kinds():
+        described = {"title": kind.name, "description": kind.description or kind.name}
+        expectation["properties"][kind.name] = {**described, **kind.schema}
+        expectation["oneOf"].append({"required": [kind.name]})
     return schema
+
+
+def schema_changed() -> None:
+    """Forget the schema and its compiled validators (a plugin added an expectation kind)."""
+    suite_schema.cache_clear()
+    _validator.cache_clear()
+    _fast_validator.cache_clear()
 
 
 @functools.cache
@@ -872,41 +882,17 @@ class _Builder:
         return tuple(self.item(item, (*where, index)) for index, item in enumerate(items))
 
     def item(self, item: Data, where: JsonPath) -> TraceExpectation:
-        kind = next(key for key in item if key != "payload")
-        value = item[kind]
-        payload = item.get("payload")
-        fields: dict[str, Any] = {}
-        trace_type = WIRE_TYPE_OF_KIND.get(kind)
-        if kind in ("text", "speak", "completion"):
-            fields["text"] = self.text(value)
-        elif kind == "choice":
-            fields["buttons"] = self.buttons(value)
-        elif kind == "card":
-            fields["card"] = self.card(value)
-        elif kind == "carousel":
-            fields["carousel"] = CarouselMatch(
-                layout=value.get("layout"),
-                count=value.get("count"),
-                cards=tuple(self.card(card) for card in value.get("cards", [])),
-            )
-        elif kind == "visual":
-            fields["image"] = self.text(value["image"]) if "image" in value else None
-        elif kind == "end":
-            fields["present"] = value
-        elif kind == "no_reply" and isinstance(value, dict) and "timeout" in value:
-            payload = {"timeout": value["timeout"]}
-        elif kind == "custom":
-            trace_type = value["name"]
-            payload = value.get("payload", payload)
-        elif kind == "trace":
-            trace_type = value.get("type")
-            payload = value.get("payload", payload)
+        name = next(key for key in item if key != "payload")
+        value = item[name]
+        kind = kind_named(name)
+        spec = kind.build(value, self)
         return TraceExpectation(
-            kind=cast(ExpectationKind, kind),
-            trace_type=trace_type,
+            kind=name,
+            trace_type=kind.wire_type(value),
             location=self.at(where),
-            payload=payload,
-            **fields,
+            payload=kind.payload(value, item.get("payload")),
+            present=kind.present(spec),
+            spec=spec,
         )
 
     def text(self, value: JSON, base: TextMatch | None = None) -> TextMatch:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import vftest
+from vftest.kinds import registry
 
 __all__ = ["CACHE_ENV", "cache_dir", "document_key", "load", "store"]
 
@@ -53,6 +54,8 @@ def _code_fingerprint() -> bytes:
 def document_key(text: str, path: str) -> str:
     """The cache key of a document shown as `path`."""
     digest = hashlib.sha256(_code_fingerprint())
+    # expectation kinds added by plugins change what is valid
+    digest.update(registry.fingerprint().encode())
     digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

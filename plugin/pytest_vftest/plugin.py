@@ -20,9 +20,17 @@ import pytest
 
 from pytest_vftest.options import add_options, check_options, settings_of
 from pytest_vftest.session import VftestSession, session_key, terminated_key
+from vftest.errors import VftestError
 
 _suite_errors = pytest.StashKey[list[str]]()
 _other_errors = pytest.StashKey[list[str]]()
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Add the hooks vftest defines (pytest_vftest_matchers)."""
+    from pytest_vftest import hooks
+
+    pluginmanager.add_hookspecs(hooks)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +47,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Check vftest's options, then create the run's (lazy) vftest state."""
     settings = check_options(config)
+    try:
+        from pytest_vftest.hooks import register_matchers
+
+        register_matchers(config)
+    except VftestError as error:
+        raise pytest.UsageError(str(error)) from None
     config.stash[session_key] = VftestSession(config, settings=settings)
     _stop_on_sigterm(config)
     config.stash[_suite_errors] = []

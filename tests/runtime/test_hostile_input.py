@@ -90,3 +90,24 @@ def test_fuzzed_interact_bodies_get_no_5xx(body: dict[str, Any]) -> None:
     status, state_status, _ = post(json.dumps(body).encode(), user="fuzz")
     assert status < 500, body
     assert state_status == 200, body
+
+
+def test_a_client_that_hangs_up_mid_body_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    """A cancelled run closes connections half-way through a body: nothing to log as a failure."""
+    import socket
+    import time
+
+    from vftest.runtime.server import RunningServer
+
+    with RunningServer(create_app(load_project(PIZZA))) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(
+                b"POST /state/user/hangup/interact HTTP/1.1\r\nhost: x\r\n"
+                b"authorization: VF.DM.000000000000000000000000.hostile\r\n"
+                b"content-type: application/json\r\n"
+                b"content-length: 100\r\n\r\n" + b'{"action": {"ty'
+            )
+        time.sleep(0.3)
+        assert httpx.get(server.url + "/health").status_code == 200
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text

@@ -11,19 +11,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vftest.assignment import bipartite as _bipartite
+from vftest.assignment import subsequence as _subsequence
+from vftest.kinds import kind_named
+from vftest.kinds.payload import payload_diff
 from vftest.matchers import (
-    _bipartite,
-    _subsequence,
     describe_expectation,
     match_trace,
     match_turn,
     match_variables,
-    payload_diff,
-    summarize_trace,
     visible,
 )
 from vftest.models import (
-    WIRE_TYPE_OF_KIND,
     Action,
     ButtonMatch,
     ButtonsMatch,
@@ -40,6 +39,7 @@ from vftest.models import (
     ValueMatch,
     VariableExpectation,
 )
+from vftest.rendering import summarize_trace
 
 TRACES = Path(__file__).parent.parent / "data" / "traces"
 
@@ -66,9 +66,13 @@ def similar(value: str, threshold: float = 0.85) -> TextMatch:
 
 
 def exp(kind: str, line: int = 10, trace_type: str | None = None, **kw: Any) -> TraceExpectation:
+    # the field each built-in kind keeps its spec in, as the loader builds it
+    for name in ("text", "buttons", "card", "carousel", "image"):
+        if name in kw:
+            kw["spec"] = kw.pop(name)
     return TraceExpectation(
-        kind=kind,  # type: ignore[arg-type]
-        trace_type=trace_type if trace_type is not None else WIRE_TYPE_OF_KIND.get(kind),
+        kind=kind,
+        trace_type=trace_type if trace_type is not None else kind_named(kind).trace_type,
         location=Location("suite.vftest.yaml", line),
         **kw,
     )

@@ -83,7 +83,7 @@ TURN1 = Turn(
             kind="text",
             trace_type="text",
             location=at(9),
-            text=TextMatch(op=TextOp.EQUALS, value="Hi Ada! How can I help?"),
+            spec=TextMatch(op=TextOp.EQUALS, value="Hi Ada! How can I help?"),
         ),
     ),
 )
@@ -98,13 +98,13 @@ TURN2 = Turn(
             kind="text",
             trace_type="text",
             location=at(13),
-            text=TextMatch(op=TextOp.SIMILAR, value="Your order has shipped", threshold=0.85),
+            spec=TextMatch(op=TextOp.SIMILAR, value="Your order has shipped", threshold=0.85),
         ),
         TraceExpectation(
             kind="choice",
             trace_type="choice",
             location=at(14),
-            buttons=ButtonsMatch(buttons=(label("Track order"), label("Talk to an agent"))),
+            spec=ButtonsMatch(buttons=(label("Track order"), label("Talk to an agent"))),
         ),
     ),
     absent=(
@@ -112,7 +112,7 @@ TURN2 = Turn(
             kind="text",
             trace_type="text",
             location=at(16),
-            text=TextMatch(op=TextOp.CONTAINS, value="sorry", ignore_case=True),
+            spec=TextMatch(op=TextOp.CONTAINS, value="sorry", ignore_case=True),
         ),
     ),
     expect_variables=(

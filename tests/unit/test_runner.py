@@ -288,14 +288,14 @@ async def test_captures_feed_later_actions_and_expectations() -> None:
     sent = json.loads(interacts(transport)[1].content)
     assert sent["action"] == {"type": "text", "payload": "i want a medium pizza"}
     # the expectations as checked carry the captured values, not the templates
-    assert second.turn.expect[0].text is not None
-    assert second.turn.expect[0].text.value == "Great, one medium pizza coming up."
+    assert second.turn.expect[0].spec is not None
+    assert second.turn.expect[0].spec.value == "Great, one medium pizza coming up."
     assert [v.match.value for v in second.turn.expect_variables] == ["medium", "Ada"]
     third = result.turns[2].turn
-    assert third.expect[0].text is not None
-    assert third.expect[0].text.value == "Welcome to Pizza Place, Ada!"
-    assert third.absent[0].text is not None
-    assert third.absent[0].text.value == "medium"
+    assert third.expect[0].spec is not None
+    assert third.expect[0].spec.value == "Welcome to Pizza Place, Ada!"
+    assert third.absent[0].spec is not None
+    assert third.absent[0].spec.value == "medium"
 
 
 async def test_a_capture_that_finds_nothing_fails_the_turn_and_stops() -> None:

@@ -33,7 +33,7 @@ def test_semantic_has_its_own_default_threshold_and_judges_load(tmp_path: Path) 
     path = tmp_path / "s.vftest.yaml"
     path.write_text(SUITE)
     case = load_suite(path).cases[0]
-    first, second = (e.text for e in case.turns[0].expect)
+    first, second = (e.spec for e in case.turns[0].expect)
     assert first is not None
     assert second is not None
     assert (first.op, first.value, first.threshold) == (TextOp.SEMANTIC, "Hello there", 0.8)

@@ -115,13 +115,13 @@ def test_documented_example_loads() -> None:
     ]
     choice = turns[0].expect[1]
     assert choice.trace_type == "choice"
-    assert choice.buttons is not None
-    assert [b.label.value for b in choice.buttons.buttons if b.label] == [
+    assert choice.spec is not None
+    assert [b.label.value for b in choice.spec.buttons if b.label] == [
         "Order status",
         "FAQ",
         "Talk to a human",
     ]
-    assert choice.buttons.mode == "exact"
+    assert choice.spec.mode == "exact"
     assert turns[2].capture == (
         Capture(
             name="eta",
@@ -130,7 +130,7 @@ def test_documented_example_loads() -> None:
             regex=r"arrives (\w+)",
         ),
     )
-    assert turns[3].absent[0].text == TextMatch(op=TextOp.CONTAINS, value="sorry")
+    assert turns[3].absent[0].spec == TextMatch(op=TextOp.CONTAINS, value="sorry")
     assert turns[3].expect[0].kind == "end"
     assert turns[3].expect[0].present is True
 
@@ -208,12 +208,12 @@ def test_every_key_turn_settings_apply_defaults() -> None:
 def test_every_key_first_turn_expectations() -> None:
     turn = load_suite(EVERY_KEY).cases[0].turns[0]
     text, speak, choice = turn.expect
-    assert (text.kind, text.trace_type, text.text) == ("text", "text", eq("Hi {{user_name}}!"))
+    assert (text.kind, text.trace_type, text.spec) == ("text", "text", eq("Hi {{user_name}}!"))
     assert text.payload == {"ai": False}
     assert text.location == Location(str(EVERY_KEY), 42)
     assert speak.trace_type == "speak"
-    assert speak.text == eq("Welcome back")
-    assert choice.buttons == ButtonsMatch(
+    assert speak.spec == eq("Welcome back")
+    assert choice.spec == ButtonsMatch(
         buttons=(
             ButtonMatch(label=eq("Order")),
             ButtonMatch(label=eq("menu", op="contains")),
@@ -223,14 +223,14 @@ def test_every_key_first_turn_expectations() -> None:
         count=3,
     )
     (absent,) = turn.absent
-    assert absent.text == eq("sorry", op="contains", negate=True)
+    assert absent.spec == eq("sorry", op="contains", negate=True)
 
 
 def test_every_key_card_carousel_visual_and_variables() -> None:
     turn = load_suite(EVERY_KEY).cases[0].turns[1]
     card, carousel, visual = turn.expect
     assert card.trace_type == "cardV2"
-    assert card.card == CardMatch(
+    assert card.spec == CardMatch(
         title=eq("Your pizza", op="similar", threshold=0.9, scorer="ratio"),
         description=TextMatch(
             op=TextOp.ANY_OF,
@@ -247,10 +247,10 @@ def test_every_key_card_carousel_visual_and_variables() -> None:
             buttons=(ButtonMatch(label=eq("Confirm")), ButtonMatch(label=eq("Cancel")))
         ),
     )
-    assert carousel.carousel == CarouselMatch(
+    assert carousel.spec == CarouselMatch(
         layout="List", count=2, cards=(CardMatch(title=eq("Margherita")), CardMatch())
     )
-    assert (visual.trace_type, visual.image) == ("visual", eq("pizza.jpg", op="contains"))
+    assert (visual.trace_type, visual.spec) == ("visual", eq("pizza.jpg", op="contains"))
     matches = {v.name: v.match for v in turn.expect_variables}
     assert matches == {
         "size": ValueMatch(op="equals", value="large"),
@@ -272,7 +272,7 @@ def test_every_key_card_carousel_visual_and_variables() -> None:
 def test_every_key_other_trace_types() -> None:
     turns = load_suite(EVERY_KEY).cases[0].turns
     completion, no_reply, custom, debug, anything, no_end = turns[2].expect
-    assert (completion.trace_type, completion.text) == (
+    assert (completion.trace_type, completion.spec) == (
         "completion",
         eq("on its way", op="contains"),
     )
@@ -441,7 +441,7 @@ cases:
       - launch:
         expect: [{text: {regex: 'order {{n}}\\d+'}}]
 """
-    assert load_suite("t.vftest.yaml", text=text).cases[0].turns[0].expect[0].text == TextMatch(
+    assert load_suite("t.vftest.yaml", text=text).cases[0].turns[0].expect[0].spec == TextMatch(
         op=TextOp.REGEX, value=r"order {{n}}\d+"
     )
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from vftest.llm.openai_api import LLMError, OpenAICompatible
-from vftest.matchers import summarize_trace
 from vftest.models import Trace
+from vftest.rendering import summarize_trace
 
 __all__ = ["VERDICT_SCHEMA", "Judge", "Verdict", "describe_request", "parse_verdict", "render_turn"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -225,6 +225,9 @@ class _Runtime:
                 response = await handler(request, body)
             except HTTPFailure as failure:
                 response = failure.response
+            except ClientDisconnect:
+                # the client went away mid-body (a cancelled run): nobody to answer, nothing wrong
+                return Response(status_code=499)
             except Exception as error:  # an engine bug must not kill the server: answer 500
                 log.exception("local runtime: %s %s failed", request.method, request.url.path)
                 response = response_builder(500, f"{type(error).__name__}: {error}")
