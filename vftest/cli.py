@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("check", "serve", "contract", "diff", "pull")
+COMMANDS = ("check", "serve", "contract", "diff", "pull", "record")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -242,7 +242,7 @@ def _check_vftest(args: list[str], sandbox: Path) -> str | None:
         parsed = build_parser().parse_args(args)
     except SystemExit as exit:
         raise AssertionError(f"vftest {' '.join(args)}: not accepted (exit {exit.code})") from None
-    if parsed.command not in ("check", "contract"):
+    if parsed.command not in ("check", "contract", "record"):
         return None  # serve runs until stopped; parsing is what the docs can promise
     done = _run([sys.executable, "-m", "vftest.cli", *args], sandbox)
     assert done.returncode == 0, done.stdout + done.stderr
