@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("check", "serve", "contract", "diff", "pull", "record")
+COMMANDS = ("check", "serve", "contract", "diff", "pull", "record", "import")
+# `import` is a Python keyword: its module is `import_`.
+_MODULES = {"import": "import_"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"vftest.commands.{name}")
+        module = importlib.import_module(f"vftest.commands.{_MODULES.get(name, name)}")
         module.add_parser(subparsers)
     return parser
 
@@ -39,7 +41,7 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `vftest` command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    module = importlib.import_module(f"vftest.commands.{args.command}")
+    module = importlib.import_module(f"vftest.commands.{_MODULES.get(args.command, args.command)}")
     code: int = module.run(args)
     return code
 

@@ -116,6 +116,8 @@ def match_turn(turn: Turn, traces: list[Trace]) -> tuple[ExpectationResult, ...]
     ok_matrix = [[v.ok for v in row] for row in verdicts]
     if turn.mode is SequenceMode.UNORDERED:
         assignment = bipartite(ok_matrix)
+    elif turn.mode is SequenceMode.ANY:  # each on its own: the first trace that fits
+        assignment = [next((j for j, ok in enumerate(row) if ok), None) for row in ok_matrix]
     else:
         assignment = subsequence(ok_matrix)  # exact = in order with nothing left over
 

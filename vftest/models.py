@@ -64,6 +64,7 @@ class SequenceMode(StrEnum):
     EXACT = "exact"  # the visible traces, one to one, in order
     IN_ORDER = "in_order"  # expected traces are a subsequence of the visible ones (default)
     UNORDERED = "unordered"  # each expected trace matches a distinct visible trace
+    ANY = "any"  # each expected trace matches some visible trace (several may share one)
 
 
 DEFAULT_HIDDEN_TYPES: tuple[str, ...] = ("path", "debug", "flow", "block", "log")

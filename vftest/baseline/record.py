@@ -25,14 +25,21 @@ baseline comparison both read its output.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vftest.capture import compile_jsonpath
 from vftest.models import BaselineSettings, Mask
 from vftest.transcript import Transcript, TranscriptTurn
 
-__all__ = ["VOLATILE_KEYS", "TurnRecord", "apply_mask", "record_case", "record_turn"]
+__all__ = [
+    "VOLATILE_KEYS",
+    "TurnRecord",
+    "apply_mask",
+    "record_case",
+    "record_exchange",
+    "record_turn",
+]
 
 TurnRecord = dict[str, Any]
 
@@ -64,11 +71,25 @@ def record_case(transcript: Transcript, settings: BaselineSettings) -> list[Turn
 
 def record_turn(turn: TranscriptTurn, settings: BaselineSettings, *, user_id: str) -> TurnRecord:
     """One turn's record, masks applied."""
-    record: TurnRecord = {"user": _user(turn.action)}
-    record["agent"] = [item for trace in turn.visible if (item := _agent(trace)) is not None]
+    return record_exchange(
+        turn.action, turn.visible, settings, user_id=user_id, variables=turn.variables
+    )
+
+
+def record_exchange(
+    action: Any,
+    traces: Iterable[Mapping[str, Any]],
+    settings: BaselineSettings,
+    *,
+    user_id: str = "",
+    variables: Any = None,
+) -> TurnRecord:
+    """The record of one request and the visible traces it got (from a run or a transcript)."""
+    record: TurnRecord = {"user": _user(action)}
+    record["agent"] = [item for trace in traces if (item := _agent(trace)) is not None]
     if settings.variables:
-        variables = turn.variables if isinstance(turn.variables, Mapping) else {}
-        record["variables"] = {name: variables.get(name) for name in settings.variables}
+        values = variables if isinstance(variables, Mapping) else {}
+        record["variables"] = {name: values.get(name) for name in settings.variables}
     scrubbed: TurnRecord = _scrub(record, user_id)
     for mask in settings.masks:
         scrubbed = apply_mask(scrubbed, mask)

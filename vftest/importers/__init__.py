@@ -1,0 +1,1 @@
+"""Suites from elsewhere: voiceflow-cli test suites, Voiceflow transcripts (`vftest import`)."""
