@@ -242,7 +242,7 @@ def _check_vftest(args: list[str], sandbox: Path) -> str | None:
         parsed = build_parser().parse_args(args)
     except SystemExit as exit:
         raise AssertionError(f"vftest {' '.join(args)}: not accepted (exit {exit.code})") from None
-    if parsed.command not in ("check", "contract", "record"):
+    if parsed.command not in ("check", "contract", "record", "import"):
         return None  # serve runs until stopped; parsing is what the docs can promise
     done = _run([sys.executable, "-m", "vftest.cli", *args], sandbox)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -312,12 +312,18 @@ def _check_output(example: Example, sandbox: Path) -> None:
 def _check_synopsis(example: Example) -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
-    shown = re.findall(r"^vftest (\w+)", example.body, re.M)
+    found = re.findall(r"^vftest (\w+)(?: ([a-z][\w-]*))?", example.body, re.M)
+    shown = [name for name, _ in found]
     assert shown, f"{example.id}: a synopsis shows `vftest COMMAND` lines"
     flags: set[str] = set(parser._option_string_actions)  # --version, --help
-    for name in shown:
+    for name, second in found:
         assert name in subparsers.choices, f"vftest {name}: no such command"
-        flags.update(subparsers.choices[name]._option_string_actions)
+        command = subparsers.choices[name]
+        flags.update(command._option_string_actions)
+        nested = [a for a in command._actions if a.choices and isinstance(a.choices, dict)]
+        if nested and second:  # `vftest import voiceflow-cli ...`: the source's own flags
+            assert second in nested[0].choices, f"vftest {name} {second}: no such command"
+            flags.update(nested[0].choices[second]._option_string_actions)
     for flag in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", example.body):
         assert flag in flags, f"{example.id}: {flag} is not an option of {shown}"
 
@@ -346,7 +352,8 @@ def _sandbox(tmp_path: Path) -> Path:
     """A copy of what the examples name: the example suites (with the demo agent), docs/examples."""
     shutil.copytree(ROOT / "suites", tmp_path / "suites")
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
-    shutil.copytree(ROOT / "tests" / "data" / "traces", tmp_path / "tests" / "data" / "traces")
+    for data in ("traces", "voiceflow-cli-demo", "transcripts"):
+        shutil.copytree(ROOT / "tests" / "data" / data, tmp_path / "tests" / "data" / data)
     shutil.copy(DEMO_AGENT, tmp_path / "agent.vfr")
     return tmp_path
 
