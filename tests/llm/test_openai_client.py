@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,39 @@ def test_the_judge_asks_at_temperature_0_with_a_schema_and_caches_on_disk(tmp_pa
     assert conversation in body["messages"][1]["content"]
     assert len(list((tmp_path / "verdicts").glob("*.json"))) == 2
     assert not list((tmp_path / "verdicts").glob("*.tmp"))
+
+
+def test_a_local_sentence_transformers_model_is_loaded_from_disk_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The optional backend's glue, with a stand-in for the sentence_transformers package."""
+    import types
+
+    from vftest.errors import ConfigError
+    from vftest.llm import LLMServices
+
+    loaded: list[tuple[str, bool]] = []
+
+    class FakeModel:
+        def __init__(self, path: str, local_files_only: bool = False) -> None:
+            loaded.append((path, local_files_only))
+
+        def encode(self, texts: list[str]) -> list[list[float]]:
+            return [[float(len(t)), 1.0] for t in texts]
+
+    module = types.ModuleType("sentence_transformers")
+    module.SentenceTransformer = FakeModel  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sentence_transformers", module)
+    local = LLMSettings.from_env({}, embedding_backend="sentence-transformers",
+                                 embedding_model=str(tmp_path))  # fmt: skip
+    services = LLMServices.from_settings(local)
+    vectors = asyncio.run(services.embedder.vectors(["ab", "abc", "ab"]))
+    assert vectors == {"ab": [2.0, 1.0], "abc": [3.0, 1.0]}
+    assert loaded == [(str(tmp_path), True)]  # never a download
+    missing = LLMSettings.from_env({}, embedding_backend="sentence-transformers",
+                                   embedding_model=str(tmp_path / "nope"))  # fmt: skip
+    with pytest.raises(ConfigError, match="no such folder"):
+        LLMServices.from_settings(missing)
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    with pytest.raises(ConfigError, match=r"pip install 'vftest\[semantic-local\]'"):
+        LLMServices.from_settings(local)
