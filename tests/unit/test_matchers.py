@@ -922,3 +922,13 @@ def test_bipartite_is_maximal_and_distinct(ok: list[list[bool]]) -> None:
     assert all(ok[i][j] for i, j in picked)
     assert len({j for _, j in picked}) == len(picked)
     assert len(picked) == best_by_brute_force(ok, ordered=False)
+
+
+def test_mode_any_lets_several_items_match_one_trace() -> None:
+    both = (exp("text", text=contains("Hey")), exp("text", text=contains("Isla")))
+    traces = [text_trace("Hey there, I am Isla."), {"type": "end"}]
+    assert all(r.ok for r in match_turn(turn(*both, mode=SequenceMode.ANY), traces))
+    unordered = match_turn(turn(*both, mode=SequenceMode.UNORDERED), traces)
+    assert [r.ok for r in unordered] == [True, False]  # one trace, two items: not unordered
+    missing = match_turn(turn(exp("text", text=contains("Bye")), mode=SequenceMode.ANY), traces)
+    assert not missing[0].ok
