@@ -61,8 +61,8 @@ class VftestSession:
     _llm: LLMServices | VftestError | None = None
     # every option, typed, read once at configure time
     settings: Settings = field(default_factory=Settings.defaults)
-    # the model API's connections (closed with the others at the end)
-    _llm_http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=60.0))
+    # the model API's connections, made with the services (closed with the others at the end)
+    _llm_http: httpx.AsyncClient | None = None
 
     # ----------------------------------------------------------------------- scheduling
 
@@ -136,7 +136,9 @@ class VftestSession:
         """The run's embedder and judge, made on first use (on the background loop)."""
         if self._llm is None:
             try:
-                self._llm = LLMServices.from_settings(self._llm_settings(), self._llm_http)
+                settings = self._llm_settings()
+                self._llm_http = httpx.AsyncClient(timeout=settings.timeout)
+                self._llm = LLMServices.from_settings(settings, self._llm_http)
             except VftestError as error:
                 self._llm = error
         return self._llm
@@ -188,7 +190,8 @@ class VftestSession:
     def close(self) -> None:
         """Cancel pending cases, close the HTTP client, stop embedded runtimes."""
         if self._scheduler is not None:
-            self._scheduler.close(_close_all([*self._clients, self._llm_http]))
+            llm = [self._llm_http] if self._llm_http is not None else []
+            self._scheduler.close(_close_all([*self._clients, *llm]))
         for server in self._servers.values():
             server.stop()
         self._servers.clear()
