@@ -4,12 +4,10 @@ Voiceflow transcripts, converted and then run, so the meaning is tested, not jus
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.commands import run_pytest, run_vftest
 from vftest.importers.transcript import import_transcript
 from vftest.models import SequenceMode, TextOp
 from vftest.suite import load_suite
@@ -19,26 +17,13 @@ DATA = ROOT / "tests" / "data"
 AGENT = ROOT / "suites" / "agents" / "support.vfr"
 
 
-def _vftest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VFTEST_")}
-    return subprocess.run(
-        [sys.executable, "-m", "vftest.cli", *args], cwd=cwd, capture_output=True, text=True,
-        env={**env, "VFTEST_CACHE_DIR": "off"},
-    )  # fmt: skip
-
-
-def _pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True)
-
-
 def test_the_upstream_examples_convert_with_their_meaning(tmp_path: Path) -> None:
-    done = _vftest(
+    done = run_vftest(
         "import", "voiceflow-cli", str(DATA / "voiceflow-cli"), "-o", "out", cwd=tmp_path
     )
     assert done.returncode == 1, done.stderr  # converted, with things it could not convert
     [written] = (tmp_path / "out").glob("*.vftest.yaml")
-    assert _vftest("check", str(written), cwd=tmp_path).returncode == 0
+    assert run_vftest("check", str(written), cwd=tmp_path).returncode == 0
     suite = load_suite(written)
     assert suite.target.environment == "production"
     [case] = suite.cases  # newSessionPerTest: one case per test; the agent tests are not cases
@@ -69,7 +54,7 @@ def test_the_upstream_examples_convert_with_their_meaning(tmp_path: Path) -> Non
 def test_a_converted_suite_passes_and_fails_like_the_original(tmp_path: Path) -> None:
     shutil.copy(AGENT, tmp_path / "support.vfr")
     source = DATA / "voiceflow-cli-demo"
-    done = _vftest(
+    done = run_vftest(
         "import", "voiceflow-cli", str(source), "-o", ".", "--project", "support.vfr", cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
@@ -77,17 +62,17 @@ def test_a_converted_suite_passes_and_fails_like_the_original(tmp_path: Path) ->
     # without newSessionPerTest the tests share one user: one case, the FAQ after the order
     [case] = load_suite(written).cases
     assert [t.action.kind for t in case.turns] == ["launch", "text", "button", "text"]
-    run = _pytest(written.name, cwd=tmp_path)
+    run = run_pytest(written.name, cwd=tmp_path)
     assert run.returncode == 0, run.stdout
     # two rules on one message ("Welcome", "Acme") pass, as in voiceflow-cli (mode: any)
     broken = tmp_path / "broken"
     shutil.copytree(source, broken)
     faq = broken / "tests" / "faq.yaml"
     faq.write_text(faq.read_text().replace("free on orders over", "free on every order"))
-    _vftest("import", "voiceflow-cli", "broken", "-o", "again", "--project", "../support.vfr",
+    run_vftest("import", "voiceflow-cli", "broken", "-o", "again", "--project", "../support.vfr",
             cwd=tmp_path)  # fmt: skip
     [again] = (tmp_path / "again").glob("*.vftest.yaml")
-    failed = _pytest(str(again.relative_to(tmp_path)), cwd=tmp_path)
+    failed = run_pytest(str(again.relative_to(tmp_path)), cwd=tmp_path)
     assert failed.returncode == 1
     assert 'turn 4 of 4: expected text contains "free on every order"' in failed.stdout
 
@@ -95,7 +80,7 @@ def test_a_converted_suite_passes_and_fails_like_the_original(tmp_path: Path) ->
 def test_a_transcript_replays_as_a_case_under_a_baseline(tmp_path: Path) -> None:
     shutil.copy(AGENT, tmp_path / "support.vfr")
     transcript = DATA / "transcripts" / "order-then-returns.json"
-    done = _vftest(
+    done = run_vftest(
         "import", "transcript", str(transcript), "-o", "replay.vftest.yaml",
         "--project", "support.vfr", cwd=tmp_path,
     )  # fmt: skip
@@ -105,17 +90,17 @@ def test_a_transcript_replays_as_a_case_under_a_baseline(tmp_path: Path) -> None
     assert [t.action.kind for t in case.turns] == ["launch", "text", "button", "text"]
     assert case.turns[3].action.text == "what is your return policy"  # the user's own words
     assert (tmp_path / "__baselines__" / "replay.development.yaml").exists()
-    assert _pytest("replay.vftest.yaml", cwd=tmp_path).returncode == 0
+    assert run_pytest("replay.vftest.yaml", cwd=tmp_path).returncode == 0
     # the agent changes its return policy: the replay fails at that turn
     agent = tmp_path / "support.vfr"
     agent.write_text(agent.read_text().replace("within 30 days", "within 14 days"))
-    changed = _pytest("replay.vftest.yaml", cwd=tmp_path)
+    changed = run_pytest("replay.vftest.yaml", cwd=tmp_path)
     assert changed.returncode == 1
     assert "turn 4" in changed.stdout
     assert "30 days" in changed.stdout
     assert "14 days" in changed.stdout
     # a second transcript case goes into the same suite; a name already there is refused
-    again = _vftest("import", "transcript", str(transcript), "-o", "replay.vftest.yaml",
+    again = run_vftest("import", "transcript", str(transcript), "-o", "replay.vftest.yaml",
                     cwd=tmp_path)  # fmt: skip
     assert again.returncode == 2
     assert "already has a case" in again.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from tests.commands import run_pytest, run_vftest
 from tests.net import closed_port_url
 from vftest.record import expectations_of
 
@@ -19,31 +20,18 @@ ROOT = Path(__file__).parents[2]
 DATA = ROOT / "tests" / "data" / "record"
 
 
-def _vftest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VFTEST_")}
-    return subprocess.run(
-        [sys.executable, "-m", "vftest.cli", *args], cwd=cwd, capture_output=True, text=True,
-        env={**env, "VFTEST_CACHE_DIR": "off"},
-    )  # fmt: skip
-
-
-def _pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True)
-
-
 def test_record_fills_only_the_empty_turns_and_keeps_comments(tmp_path: Path) -> None:
     shutil.copy(ROOT / "suites" / "agents" / "support.vfr", tmp_path / "support.vfr")
     shutil.copy(DATA / "shop.vftest.yaml", tmp_path / "shop.vftest.yaml")
-    done = _vftest("record", "shop.vftest.yaml", cwd=tmp_path)
+    done = run_vftest("record", "shop.vftest.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "shop.vftest.yaml: expectations written for 4 turns" in done.stdout
     written = (tmp_path / "shop.vftest.yaml").read_text()
     assert written == (DATA / "shop.recorded.vftest.yaml").read_text()
-    assert _vftest("check", "shop.vftest.yaml", cwd=tmp_path).returncode == 0
-    run = _pytest("shop.vftest.yaml", cwd=tmp_path)
+    assert run_vftest("check", "shop.vftest.yaml", cwd=tmp_path).returncode == 0
+    run = run_pytest("shop.vftest.yaml", cwd=tmp_path)
     assert run.returncode == 0, run.stdout
-    again = _vftest("record", "shop.vftest.yaml", cwd=tmp_path)
+    again = run_vftest("record", "shop.vftest.yaml", cwd=tmp_path)
     assert "shop.vftest.yaml: nothing to fill" in again.stdout
     assert (tmp_path / "shop.vftest.yaml").read_text() == written
 
@@ -63,19 +51,19 @@ def test_an_example_suite_stripped_of_expectations_records_back_to_green(tmp_pat
     yaml.dump(data, out)
     suite.write_text(out.getvalue())
     comments = out.getvalue().count("#")
-    done = _vftest("record", "suites/orders.vftest.yaml", cwd=tmp_path)
+    done = run_vftest("record", "suites/orders.vftest.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     text = suite.read_text()
     assert text.count("#") == comments  # every comment survived
     assert text.count("expect:") == sum(len(c["turns"]) for c in data["cases"])
-    run = _pytest("suites/orders.vftest.yaml", cwd=tmp_path)
+    run = run_pytest("suites/orders.vftest.yaml", cwd=tmp_path)
     assert run.returncode == 0, run.stdout
 
 
 def test_only_the_named_case_is_filled(tmp_path: Path) -> None:
     shutil.copy(ROOT / "suites" / "agents" / "support.vfr", tmp_path / "support.vfr")
     shutil.copy(DATA / "shop.vftest.yaml", tmp_path / "shop.vftest.yaml")
-    done = _vftest("record", "shop.vftest.yaml", "--case", "order number", cwd=tmp_path)
+    done = run_vftest("record", "shop.vftest.yaml", "--case", "order number", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[1:] == ["  order number: turn 2"]
 

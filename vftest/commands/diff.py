@@ -12,14 +12,12 @@ run in one of the environments.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from vftest.baseline import Tolerance
+from vftest.commands._pytest_run import play
 from vftest.diff import baseline_settings, diff_results, render_markdown, render_text
 from vftest.textmatch import SCORERS
 
@@ -57,21 +55,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write("vftest diff: give two different environments: --env A --env B\n")
         return 2
     left, right = args.env
-    with tempfile.TemporaryDirectory(prefix="vftest-diff-") as folder:
-        results_file = Path(folder) / "results.json"
-        command = [
-            sys.executable, "-m", "pytest", *args.suites, "-q", "-p", "no:cacheprovider",
-            "--vftest-env", f"{left},{right}", "--vftest-json", str(results_file),
-            *args.pytest_args,
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True)
-        if not results_file.exists():
-            sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
-            sys.stderr.write(
-                f"vftest diff: pytest could not run the suites (exit {done.returncode})\n"
-            )
-            return 2
-        results = json.loads(results_file.read_text(encoding="utf-8"))
+    options = ["--vftest-env", f"{left},{right}", *args.pytest_args]
+    results = play(args.suites, options, command="diff")
+    if results is None:
+        return 2
     tolerance = Tolerance(args.threshold, args.scorer) if args.threshold is not None else None
     report = diff_results(
         results, left, right, tolerance=tolerance, settings=baseline_settings(_suite_paths(results))

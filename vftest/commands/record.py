@@ -10,13 +10,11 @@ be played (an infrastructure error: that case is left as it was).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from vftest.commands._pytest_run import play
 from vftest.commands.check import find_suites
 from vftest.errors import SuiteError
 from vftest.record import fill_expectations
@@ -56,21 +54,10 @@ def run(args: argparse.Namespace) -> int:
     targets = [
         f"{file}::{name}" for file in files for name in args.case
     ] if args.case else [str(file) for file in files]  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="vftest-record-") as folder:
-        results_file = Path(folder) / "results.json"
-        command = [
-            sys.executable, "-m", "pytest", *targets, "-q", "-p", "no:cacheprovider",
-            "--vftest-json", str(results_file),
-            *(["--vftest-env", args.env] if args.env else []), *args.pytest_args,
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True)
-        if not results_file.exists():
-            sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
-            sys.stderr.write(
-                f"vftest record: pytest could not run the suites (exit {done.returncode})\n"
-            )
-            return 2
-        results = json.loads(results_file.read_text(encoding="utf-8"))
+    options = [*(["--vftest-env", args.env] if args.env else []), *args.pytest_args]
+    results = play(targets, options, command="record")
+    if results is None:
+        return 2
     played = _by_file(results)
     status = 0
     for file in files:
