@@ -117,3 +117,12 @@ def test_reruns_under_pytest_rerunfailures_replay_with_a_new_user(
     users = [case["transcript"]["user_id"] for case in results["cases"]]
     assert len(users) == 3  # the first play and two reruns...
     assert len(set(users)) == 3  # ...each a fresh user: a rerun plays again, it does not reread
+
+
+@pytest.mark.usefixtures("coin")
+def test_a_pass_rate_of_zero_passes_even_when_no_play_did(pytester: pytest.Pytester) -> None:
+    # This crashed (StopIteration) whenever every play failed: 1 run in 8 of the test above.
+    suite = (SUITE % "0.0").replace("repeat: 20\n", "").replace("- text: heads", "- text: never")
+    pytester.makefile(".vftest.yaml", coin=suite)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vftest-repeat", "3")
+    result.assert_outcomes(passed=1)

@@ -41,7 +41,7 @@ CASES = [
         "bad_sequence_mode",
         7,
         "cases[0].turns[0].mode",
-        "'strict' is not one of: exact, in_order, unordered",
+        "'strict' is not one of: exact, in_order, unordered, any",
     ),
     (
         "bad_tag_name",
