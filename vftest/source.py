@@ -126,16 +126,28 @@ def _end_line(node: yaml.Node, lines: tuple[str, ...]) -> int:
     return end + 1
 
 
-class _Walker:
-    """Walks composed nodes once: spans, duplicate keys, non-text keys, expansion size."""
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 
-    def __init__(self, path: str, lines: tuple[str, ...]) -> None:
+
+class _Walker:
+    """Walks composed nodes once: spans, duplicate keys, non-text keys, expansion size, values.
+
+    It also builds the document's values (what PyYAML's constructor would make), so a document
+    is not walked a second time to construct it. Plain text, mappings and lists are built here;
+    any other tag (numbers, booleans, null, timestamps, `!!binary`...) is handed to `loader`.
+    """
+
+    def __init__(self, path: str, lines: tuple[str, ...], loader: yaml.SafeLoader) -> None:
         self.path = path
         self.lines = lines
+        self.loader = loader
         self.spans: dict[JsonPath, Span] = {}
         self.problems: list[SuiteProblem] = []
         self.seen: set[int] = set()
         self.sizes: dict[int, int] = {}
+        self.values: dict[int, Any] = {}  # node id -> its value (aliases share one object)
 
     def problem(self, line: int, where: JsonPath, message: str) -> None:
         self.problems.append(SuiteProblem(self.path, line, format_path(where), message))
@@ -159,14 +171,38 @@ class _Walker:
         if isinstance(node, yaml.MappingNode):
             size += self._walk_mapping(node, where, depth)
         elif isinstance(node, yaml.SequenceNode):
+            items = []
             for index, item in enumerate(node.value):
                 size += self.walk(item, (*where, index), _mark_line(item.start_mark), depth + 1)
+                items.append(self.values.get(id(item)))
+            self.values[id(node)] = items if node.tag == _SEQ else self._constructed(node, where)
+        elif node.tag == _STR:
+            self.values[id(node)] = node.value
+        else:
+            self.values[id(node)] = self._constructed(node, where)
         self.sizes[id(node)] = size
         return size
+
+    def _constructed(self, node: yaml.Node, where: JsonPath) -> Any:
+        """What PyYAML makes of a node vftest does not build itself (a tagged value)."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, KeyError, TypeError, OverflowError) as error:
+            # Explicit tags on values they cannot convert (`!!int abc`, `!!bool maybe`) raise
+            # plain Python errors inside PyYAML's constructors.
+            message = f"a value cannot be read with its YAML tag: {error}"
+            line = _mark_line(node.start_mark)
+            raise SuiteError(
+                [SuiteProblem(self.path, line, format_path(where), message)]
+            ) from error
 
     def _walk_mapping(self, node: yaml.MappingNode, where: JsonPath, depth: int) -> int:
         size = 0
         first_lines: dict[str, int] = {}
+        merges = False  # PyYAML's own rules decide what merged keys become
+        own_pairs: list[tuple[Any, Any]] = []
         for key_node, value_node in node.value:
             key_line = _mark_line(key_node.start_mark)
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -176,6 +212,7 @@ class _Walker:
                 )
                 for item in merged:
                     size += self.walk(item, where, key_line, depth + 1)
+                merges = True
                 continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != (
                 "tag:yaml.org,2002:str"
@@ -198,6 +235,11 @@ class _Walker:
                 continue
             first_lines[key] = key_line
             size += self.walk(value_node, (*where, key), key_line, depth + 1)
+            own_pairs.append((key, self.values.get(id(value_node))))
+        if node.tag == _MAP and not merges:
+            self.values[id(node)] = dict(own_pairs)
+        else:
+            self.values[id(node)] = self._constructed(node, where)
         return size
 
 
@@ -227,7 +269,7 @@ def parse_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
             node = loader.get_single_node()  # raises the canonical message
         if node is None:
             return None, SourceMap(path, lines, {})
-        walker = _Walker(path, lines)
+        walker = _Walker(path, lines, loader)
         size = walker.walk(node, (), _mark_line(node.start_mark), 0)
         if size - len(walker.sizes) > MAX_ALIAS_EXPANSION:
             walker.problem(
@@ -237,7 +279,7 @@ def parse_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
             )
         if walker.problems:
             raise SuiteError(walker.problems)
-        data = _construct(loader, node, path)
+        data = walker.values[id(node)]
     except yaml.MarkedYAMLError as error:
         raise SuiteError([_yaml_problem(path, error)]) from error
     except yaml.reader.ReaderError as error:
@@ -294,18 +336,6 @@ def _compose_fast(text: str) -> Any:
         return _FAILED
     finally:
         fast.dispose()
-
-
-def _construct(loader: _Loader, node: yaml.Node, path: str) -> Any:
-    try:
-        return loader.construct_document(node)
-    except yaml.YAMLError:
-        raise
-    except (ValueError, KeyError, TypeError, OverflowError) as error:
-        # Explicit tags on values they cannot convert (`!!int abc`, `!!bool maybe`) raise
-        # plain Python errors inside PyYAML's constructors.
-        message = f"a value cannot be read with its YAML tag: {error}"
-        raise SuiteError([SuiteProblem(path, _mark_line(node.start_mark), "", message)]) from error
 
 
 def _non_json_values(value: Any, where: JsonPath) -> list[tuple[JsonPath, str]]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import string
+
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vftest.errors import SuiteError
-from vftest.source import MAX_DEPTH, SourceMap, Span, format_path, parse_yaml
+from vftest.source import MAX_DEPTH, SourceMap, Span, _Loader, format_path, parse_yaml
 
 TEXT = """\
 # comment
@@ -129,7 +134,7 @@ def test_binary_value_has_no_json_equivalent() -> None:
 
 def test_bad_explicit_tag_value() -> None:
     ((line, where, message),) = problems("a: 1\nb: !!int abc\n")
-    assert (line, where) == (1, "")
+    assert (line, where) == (2, "b")  # the value's own line and path
     assert message.startswith("a value cannot be read with its YAML tag: ")
 
 
@@ -182,3 +187,46 @@ def test_control_character_is_reported_on_its_line() -> None:
     assert problems("a: 1\nb: \x1f\n") == [
         (2, "", "YAML does not allow the character U+001F in a file")
     ]
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(string.ascii_letters + " :-#'\"!&*", max_size=12),
+)
+_DATA = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.text(string.ascii_lowercase, min_size=1, max_size=5), inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, suppress_health_check=list(HealthCheck), deadline=None)
+@given(_DATA, st.booleans())
+def test_values_are_what_pyyaml_makes(value: object, flow: bool) -> None:
+    """The walk builds the values itself (one pass, not two); they must equal PyYAML's."""
+    text = yaml.safe_dump({"root": value}, default_flow_style=flow)
+    ours, _ = parse_yaml(text, "x.yaml")
+    assert ours == yaml.load(text, Loader=_Loader)
+
+
+def test_merges_aliases_and_tags_are_what_pyyaml_makes() -> None:
+    text = (
+        "base: &base {a: 1, b: 2}\nother: &other {b: 3, c: 4}\none: {<<: *base, c: 5}\n"
+        "two:\n  <<: [*base, *other]\n  d: 6\nthree:\n  <<: *other\n  <<: *base\n"
+        "shared: &s [1, 2]\nagain: *s\n"
+        "tags: {i: !!int '7', s: !!str 8, t: 2024-05-01, f: !!float '1.5', n: ~, y: yes, o: 0o17}\n"
+    )
+    ours, _ = parse_yaml(text, "m.yaml")
+    theirs = yaml.load(text, Loader=_Loader)
+    assert ours == theirs
+    assert [list(ours[k]) for k in ("one", "two", "three")] == [
+        list(theirs[k]) for k in ("one", "two", "three")
+    ]
+    assert ours["shared"] is ours["again"]  # an alias is the same value, as in PyYAML
+    assert ours["tags"]["t"] == "2024-05-01"  # timestamps stay text
