@@ -32,6 +32,10 @@ def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Confi
         access_log=False,
         server_header=False,
         date_header=True,
+        # uvicorn closes an idle kept-alive connection after 5 s; a client reusing it at that
+        # moment gets a reset (a POST is not resent): under load, users idle that long between
+        # turns. Keep connections as long as the hosted runtime's load balancer does.
+        timeout_keep_alive=65,
     )
 
 
