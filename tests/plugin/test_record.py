@@ -68,6 +68,24 @@ def test_only_the_named_case_is_filled(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[1:] == ["  order number: turn 2"]
 
 
+def test_a_case_name_the_suite_does_not_have_is_refused(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "suites" / "agents" / "support.vfr", tmp_path / "support.vfr")
+    shutil.copy(DATA / "shop.vftest.yaml", tmp_path / "shop.vftest.yaml")
+    done = run_vftest("record", "shop.vftest.yaml", "--case", "no such case", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no case named 'no such case' in shop.vftest.yaml" in done.stderr
+    assert (tmp_path / "shop.vftest.yaml").read_text() == (DATA / "shop.vftest.yaml").read_text()
+
+
+def test_a_suite_that_does_not_load_is_not_played(tmp_path: Path) -> None:
+    shutil.copy(DATA / "shop.vftest.yaml", tmp_path / "shop.vftest.yaml")  # no support.vfr
+    done = run_vftest("record", "shop.vftest.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "shop.vftest.yaml:4: target.project: agent file 'support.vfr'" in done.stderr
+    assert "shop.vftest.yaml does not load: nothing recorded" in done.stderr
+    assert done.stdout == ""
+
+
 def test_a_case_that_cannot_be_played_is_not_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

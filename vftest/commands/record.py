@@ -4,7 +4,8 @@ Runs pytest once over the suites (the embedded runtime, concurrency and every op
 any run; arguments after `--` go to pytest), reads its JSON results, and fills in the turns
 that have no `expect:` from what the agent answered (vftest.record). Exit status: 0 when the
 files were written (or had nothing to fill), 2 when pytest could not run or a case could not
-be played (an infrastructure error: that case is left as it was).
+be played (an infrastructure error: that case is left as it was), a suite does not load, or a
+`--case` name is no case of the suites.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         sys.stderr.write("vftest record: no suite files (*.vftest.yaml) found\n")
         return 2
+    names = _case_names(files)
+    if names is None:
+        return 2
+    if unknown := [name for name in args.case or [] if name not in names]:
+        sys.stderr.write(f"vftest record: no case named {', '.join(map(repr, unknown))} in "
+                         f"{', '.join(map(str, files))}\n")  # fmt: skip
+        return 2
     targets = [
         f"{file}::{name}" for file in files for name in args.case
     ] if args.case else [str(file) for file in files]  # fmt: skip
@@ -83,6 +91,19 @@ def run(args: argparse.Namespace) -> int:
         for where in recorded.filled:
             sys.stdout.write(f"  {where}\n")
     return status
+
+
+def _case_names(files: list[Path]) -> set[str] | None:
+    """The case names of `files`, or None (after printing the problems) when one does not load."""
+    names: set[str] = set()
+    broken = False
+    for file in files:
+        try:
+            names.update(case.name for case in load_suite(file).cases)
+        except SuiteError as error:
+            sys.stderr.write(f"{error}\nvftest record: {file} does not load: nothing recorded\n")
+            broken = True
+    return None if broken else names
 
 
 def _by_file(results: dict[str, Any]) -> dict[Path, dict[str, Transcript]]:
