@@ -119,3 +119,16 @@ def test_the_legacy_dialog_export_reads_too() -> None:
     assert imported.turns == [{"launch": None}, {"text": "track it"}, {"text": "thanks"}]
     assert [r["agent"] for r in imported.records] == [[{"text": "Hi!"}], [{"text": "Ok."}], []]
     assert json.dumps(imported.records[1]["user"]) == '{"text": "track it"}'
+
+
+def test_one_test_file_converts_on_its_own(tmp_path: Path) -> None:
+    test_file = DATA / "voiceflow-cli" / "tests" / "test_1.yaml"
+    done = run_vftest("import", "voiceflow-cli", str(test_file), "-o", "out", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # the jsonPath rule is reported
+    [written] = (tmp_path / "out").glob("*.vftest.yaml")
+    assert run_vftest("check", str(written), cwd=tmp_path).returncode == 0
+    suite = load_suite(written)
+    assert suite.target.environment == "development"  # no suite.yaml to name one
+    [case] = suite.cases
+    assert [t.action.kind for t in case.turns] == ["launch", "text", "text"]
+    assert case.turns[0].set_variables == {"user_name": "John Doe", "account_type": "premium"}

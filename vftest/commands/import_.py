@@ -35,7 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     sources = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
     cli = sources.add_parser("voiceflow-cli", help="a voiceflow-cli suite.yaml and its tests")
-    cli.add_argument("path", metavar="PATH", help="suite.yaml, or the folder holding it")
+    cli.add_argument("path", metavar="PATH", help="suite.yaml, its folder, or one test file")
     cli.add_argument("-o", "--output", metavar="DIR", default=".", help="where to write")
     cli.add_argument("--project", metavar="AGENT", help="run on this agent file, not Voiceflow")
     transcript = sources.add_parser(

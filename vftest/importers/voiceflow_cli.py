@@ -52,7 +52,7 @@ class ImportedSuite:
 
 
 def import_voiceflow_cli(path: Path, *, project: str | None = None) -> list[ImportedSuite]:
-    """Convert `path` (a `suite.yaml`, or a folder holding one) into vftest suites.
+    """Convert `path` (a `suite.yaml`, a folder holding one, or one test file) into vftest suites.
 
     `project` (an agent file) makes the suites run on the local runtime instead of Voiceflow's.
     """
@@ -60,6 +60,10 @@ def import_voiceflow_cli(path: Path, *, project: str | None = None) -> list[Impo
     if not suite_file.is_file():
         raise ConfigError(f"{path}: no voiceflow-cli suite.yaml here")
     suite = _read(suite_file)
+    if isinstance(suite, Mapping) and "tests" not in suite and _is_test(suite):
+        # one test file on its own: a suite of that test (voiceflow-cli's defaults otherwise)
+        name = str(suite.get("name") or suite_file.stem)
+        suite = {"name": name, "tests": [{"id": suite_file.stem, "file": suite_file.name}]}
     if not isinstance(suite, Mapping) or not isinstance(suite.get("tests"), list):
         raise ConfigError(f"{suite_file}: not a voiceflow-cli suite (no `tests:` list)")
     converter = _Converter(suite_file, suite)
@@ -209,6 +213,12 @@ class _Converter:
         self.notes.append(text)
         if header:
             self.header.append(text)
+
+
+def _is_test(document: Mapping[str, Any]) -> bool:
+    return isinstance(document.get("interactions"), list) or isinstance(
+        document.get("agent"), Mapping
+    )
 
 
 def _read(path: Path) -> Any:
