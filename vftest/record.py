@@ -17,13 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 from vftest.baseline.record import record_turn
 from vftest.models import BaselineSettings
+from vftest.roundtrip import flow_map, flow_seq, round_trip_yaml
 from vftest.transcript import Transcript
 
 __all__ = ["Recorded", "expectations_of", "fill_expectations"]
@@ -50,19 +50,19 @@ def expectations_of(agent: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if kind in ("text", "speak") and isinstance(value, str):
             items.append({kind: _text(value)})
         elif kind == "buttons" and isinstance(value, list):
-            items.append({"choice": _flow([str(b.get("label")) for b in value])})
+            items.append({"choice": flow_seq([str(b.get("label")) for b in value])})
         elif kind == "card" and isinstance(value, Mapping) and value.get("title"):
-            items.append({"card": _flow_map({"title": _text(str(value["title"]))})})
+            items.append({"card": flow_map({"title": _text(str(value["title"]))})})
         elif kind == "carousel" and isinstance(value, list):
-            cards = [_flow_map({"title": _text(str(c["title"]))}) for c in value if c.get("title")]
+            cards = [flow_map({"title": _text(str(c["title"]))}) for c in value if c.get("title")]
             carousel: dict[str, Any] = {"count": len(value)}
             if cards:
                 carousel["cards"] = cards
             items.append({"carousel": carousel})
         elif kind == "visual" and isinstance(value, str):
-            items.append({"visual": _flow_map({"image": _text(value)})})
+            items.append({"visual": flow_map({"image": _text(value)})})
         elif kind == "custom" and isinstance(value, Mapping):
-            items.append({"custom": _flow_map({"name": value["name"]})})
+            items.append({"custom": flow_map({"name": value["name"]})})
         elif kind == "end":
             items.append({"end": True})
         # no_reply: the runtime's timeout hint, not something the user sees
@@ -76,7 +76,7 @@ def fill_expectations(
 
     `transcripts` are the played cases by name; `only` limits the cases filled.
     """
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     document = yaml.load(text)
     recorded = Recorded(text)
     for case in document.get("cases") or []:
@@ -101,7 +101,7 @@ def fill_expectations(
             if not items:
                 continue
             position = _after_action(turn)
-            expect = CommentedSeq([_block_map(item) for item in items])
+            expect = CommentedSeq([CommentedMap(item) for item in items])
             turn.insert(position, "expect", expect)
             if position == len(turn) - 1:
                 _keep_trailing_comments_last(turn, list(turn.keys())[position - 1], expect)
@@ -111,15 +111,6 @@ def fill_expectations(
         yaml.dump(document, out)
         recorded.text = out.getvalue()
     return recorded
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never fold a long expected text
-    # the layout of vftest's own suites and docs: `cases:` then `  - name:` (indented dashes)
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
 
 
 def _after_action(turn: CommentedMap) -> int:
@@ -154,24 +145,8 @@ def _keep_trailing_comments_last(turn: CommentedMap, before: Any, expect: Commen
     last.ca.items.setdefault(key, [None, None, None, None])[2] = moved
 
 
-def _block_map(item: Mapping[str, Any]) -> CommentedMap:
-    return CommentedMap(item)
-
-
 def _text(value: str) -> Any:
     if not _VOLATILE.search(value):
         return value
     parts = _VOLATILE.split(value)
-    return _flow_map({"regex": "^" + ".+".join(re.escape(p) for p in parts) + "$"})
-
-
-def _flow(items: list[Any]) -> CommentedSeq:
-    seq = CommentedSeq(items)
-    seq.fa.set_flow_style()
-    return seq
-
-
-def _flow_map(values: dict[str, Any]) -> CommentedMap:
-    mapping = CommentedMap(values)
-    mapping.fa.set_flow_style()
-    return mapping
+    return flow_map({"regex": "^" + ".+".join(re.escape(p) for p in parts) + "$"})

@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from vftest.baseline.store import UpdateSummary, baseline_path, write_updates
 from vftest.errors import SuiteError, VftestError
 from vftest.importers.transcript import import_transcript
 from vftest.importers.voiceflow_cli import HOSTED_RUNTIME, import_voiceflow_cli
+from vftest.roundtrip import round_trip_yaml
 from vftest.suite import load_suite
 
 __all__ = ["add_parser", "run"]
@@ -89,7 +89,7 @@ def _transcript(args: argparse.Namespace) -> int:
     imported = import_transcript(data)
     name = args.name or _transcript_name(data, source)
     target = Path(args.output)
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     if target.exists():
         document = yaml.load(target.read_text(encoding="utf-8"))
         if any(case.get("name") == name for case in document.get("cases") or []):
@@ -142,11 +142,3 @@ def _transcript_name(data: Any, source: Path) -> str:
     transcript = data.get("transcript") if isinstance(data, dict) else None
     ident = transcript.get("id") if isinstance(transcript, dict) else None
     return f"transcript {ident}" if ident else f"transcript {source.stem}"
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml

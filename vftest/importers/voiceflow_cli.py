@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from vftest.errors import ConfigError
+from vftest.roundtrip import flow_map, round_trip_yaml
 
 __all__ = ["HOSTED_RUNTIME", "ImportedSuite", "import_voiceflow_cli"]
 
@@ -106,7 +106,7 @@ class _Converter:
         head += [f"Not imported: {line}" for line in self.header]
         document.yaml_set_start_comment("\n".join(head))
         out = io.StringIO()
-        _yaml().dump(document, out)
+        round_trip_yaml().dump(document, out)
         return out.getvalue()
 
     def _test(self, entry: Any) -> tuple[str, CommentedSeq]:
@@ -184,11 +184,11 @@ class _Converter:
         if kind in ("equals", "exact_match") and value is not None:
             return {"text": str(value)}
         if kind == "contains" and value is not None:
-            return {"text": _flow({"contains": str(value)})}
+            return {"text": flow_map({"contains": str(value)})}
         if kind == "regexp" and value is not None:
-            return {"text": _flow({"regex": str(value)})}
+            return {"text": flow_map({"regex": str(value)})}
         if kind == "traceType" and value is not None:
-            return {"trace": _flow({"type": str(value)})}
+            return {"trace": flow_map({"type": str(value)})}
         if kind == "similarity" and rule.get("values"):
             config = rule.get("similarityConfig") or {}
             self._note(
@@ -196,8 +196,8 @@ class _Converter:
                 f"{config.get('similarityThreshold')}) became `semantic` (embedding cosine, "
                 "vftest's default threshold 0.8): check the threshold"
             )
-            options = [_flow({"semantic": str(v)}) for v in rule["values"]]
-            return {"text": _flow({"any_of": options}) if len(options) > 1 else options[0]}
+            options = [flow_map({"semantic": str(v)}) for v in rule["values"]]
+            return {"text": flow_map({"any_of": options}) if len(options) > 1 else options[0]}
         if kind == "variable" and isinstance(rule.get("variableConfig"), Mapping):
             config = rule["variableConfig"]
             if config.get("jsonPath"):
@@ -205,7 +205,7 @@ class _Converter:
                 self._note(f"{where}: `variable` {name!r} with a jsonPath: no equivalent")
                 return None
             pattern = "^" + re.escape(str(value)) + "$"  # voiceflow-cli compares as text
-            return {"variable": str(config["name"]), "match": _flow({"regex": pattern})}
+            return {"variable": str(config["name"]), "match": flow_map({"regex": pattern})}
         self._note(f"{where}: validation {kind!r} has no equivalent")
         return None
 
@@ -240,18 +240,5 @@ def _rule_text(rule: Any) -> str:
     return " ".join(parts)
 
 
-def _flow(values: dict[str, Any]) -> CommentedMap:
-    mapping = CommentedMap(values)
-    mapping.fa.set_flow_style()
-    return mapping
-
-
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "imported"
-
-
-def _yaml() -> YAML:
-    out = YAML(typ="rt")
-    out.width = 4096
-    out.indent(mapping=2, sequence=4, offset=2)
-    return out
