@@ -24,6 +24,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from vftest import suite_cache
 from vftest.capture import jsonpath_problem
 from vftest.errors import SuiteError, SuiteProblem
+from vftest.gcpause import gc_paused
 from vftest.kinds.registry import added_kinds, kind_named
 from vftest.models import (
     Action,
@@ -126,11 +127,12 @@ def load_suite(
     if text is None:
         text = _read(real, shown)
     try:
-        data, source = _checked_document(text, shown)
-        problems = _reference_problems(data, source, real.parent)
-        if problems:
-            raise SuiteError(problems)
-        return _Builder(source, real).suite(data)
+        with gc_paused():
+            data, source = _checked_document(text, shown)
+            problems = _reference_problems(data, source, real.parent)
+            if problems:
+                raise SuiteError(problems)
+            return _Builder(source, real).suite(data)
     except RecursionError as error:
         # Defence in depth: depth is capped in parse_yaml, but no input may escape as a crash.
         problem = SuiteProblem(shown, 0, "", "the document is nested too deeply to check")
