@@ -15,11 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonschema
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError, best_match
 
 from vftest import suite_cache
 from vftest.capture import jsonpath_problem
@@ -53,6 +51,10 @@ from vftest.models import (
 from vftest.references import contract_problem, project_problem
 from vftest.source import JsonPath, SourceMap, Span, format_path, parse_yaml
 from vftest.templating import TEMPLATE, names_in
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["load_suite", "schema_changed", "suite_schema"]
 
@@ -89,8 +91,12 @@ def schema_changed() -> None:
 
 
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(suite_schema())
+def _validator() -> Draft202012Validator:
+    # jsonschema explains what is wrong; it is imported only for files that have a problem
+    # (~100 ms of every start otherwise).
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(suite_schema())
 
 
 @functools.cache
@@ -190,6 +196,8 @@ def _problems(data: JSON, source: SourceMap) -> list[SuiteProblem]:
         errors = [error for error in _validator().iter_errors(data) if not _is_echo(error)]
     problems: list[SuiteProblem] = []
     if errors:
+        from jsonschema.exceptions import best_match
+
         best = best_match(errors)
         # best_match descends into sub-errors; put its top-level error first.
         first = next((error for error in errors if _contains(error, best)), errors[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,16 +39,46 @@ def test_httpcore_finds_sniffio_instead_of_failing_an_import_per_lock() -> None:
     assert "sniffio" in sys.modules
 
 
-def test_importing_vftest_does_not_import_deepdiff() -> None:
-    # deepdiff pulls in pydantic (~110 ms of start-up); only payload diffs need it.
+# Heavy libraries a passing run never needs: deepdiff pulls in pydantic (~110 ms), jsonschema
+# and referencing (~100 ms) only explain a suite or a trace that is wrong.
+EXPLAINERS = ("deepdiff", "pydantic", "jsonschema", "referencing")
+
+PASSING_WORK = """
+import sys
+from vftest.contract import check_traces, load_contract
+from vftest.models import ApiGeneration, ContractSettings
+from vftest.suite import load_suite
+import pytest_vftest.plugin, vftest.report, vftest.runner
+
+load_suite("suites/welcome.vftest.yaml")
+contract = load_contract("auto", ApiGeneration.V1)
+trace = {"type": "text", "payload": {"message": "hi", "slate": {"content": []}}}
+violations, _ = check_traces(contract, [trace], ContractSettings())
+assert violations == [], violations
+print(" ".join(name for name in %r if name in sys.modules))
+"""
+
+
+def test_a_passing_suite_and_valid_traces_import_no_explaining_library() -> None:
     import subprocess
 
-    code = (
-        "import sys, vftest, vftest.runner, vftest.suite, vftest.report;"
-        "print('deepdiff' in sys.modules)"
+    root = Path(__file__).parents[2]
+    code = PASSING_WORK % (EXPLAINERS,)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=root
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    if out.strip() == "True":
-        pytest.fail("deepdiff is imported at start-up; import it where a payload diff is made")
+    assert done.returncode == 0, done.stderr
+    imported = done.stdout.split()
+    assert imported == [], f"imported at start or on the passing path: {imported}"
+
+
+def test_a_broken_suite_is_still_explained_by_jsonschema(tmp_path: Path) -> None:
+    # The other side of the lazy import: the slow path still runs and gives its message.
+    from vftest.errors import SuiteError
+    from vftest.suite import load_suite
+
+    path = tmp_path / "bad.vftest.yaml"
+    path.write_text("name: bad\ncases:\n  - name: a\n    turns: 3\n")
+    with pytest.raises(SuiteError) as caught:
+        load_suite(path)
+    assert "bad.vftest.yaml:4: cases[0].turns" in str(caught.value)

@@ -15,13 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
-
-from jsonschema import Draft4Validator, Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from jsonschema.protocols import Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4, DRAFT202012
+from typing import TYPE_CHECKING, Any, Final
 
 from vftest.contract import validate
 from vftest.contract.fastcheck import Check, compile_check
@@ -34,6 +28,13 @@ from vftest.contract.openapi import (
 )
 from vftest.errors import ContractError
 from vftest.models import ApiGeneration, Trace, Violation
+
+if TYPE_CHECKING:
+    # jsonschema and referencing cost ~100 ms to import; valid traces never need them (the
+    # compiled checks answer), so they are imported when a trace fails and must be explained.
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 __all__ = [
     "BUILTIN_TRACE_TYPES",
@@ -145,7 +146,6 @@ class Contract:
         self.uri = f"urn:vftest:contract:{name}"
         self.draft4 = self.openapi == "3.0"
         self.doc = convert_document(document, self.openapi)
-        self._validator_cls: Any = Draft4Validator if self.draft4 else Draft202012Validator
         self.trace_union = ""
         self.action_union = ""
         self._traces: dict[str, _Entry] = {}
@@ -166,11 +166,7 @@ class Contract:
         self._build_traces()
         self._build_actions()
         self._envelope.check = self._compile(self._envelope.pointers)
-        # Registered last: the synthesized schemas above live in the same document.
-        spec = DRAFT4 if self.draft4 else DRAFT202012
-        self._registry: Registry[Any] = Registry().with_resource(
-            self.uri, Resource.from_contents(self.doc, default_specification=spec)
-        )
+        self._registry: Registry[Any] | None = None  # built with the first validator
 
     # ----------------------------------------------------------------- public
 
@@ -301,7 +297,18 @@ class Contract:
                 self._index(item, f"{pointer}/{i}")
 
     def _make_validator(self, schema: dict[str, Any]) -> Validator:
-        validator: Validator = self._validator_cls(schema, registry=self._registry)
+        from jsonschema import Draft4Validator, Draft202012Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4, DRAFT202012
+
+        if self._registry is None:
+            # The whole converted document, synthesized schemas included, is one resource.
+            spec = DRAFT4 if self.draft4 else DRAFT202012
+            self._registry = Registry().with_resource(
+                self.uri, Resource.from_contents(self.doc, default_specification=spec)
+            )
+        validator_class: Any = Draft4Validator if self.draft4 else Draft202012Validator
+        validator: Validator = validator_class(schema, registry=self._registry)
         return validator
 
     def resolve(self, pointer: str) -> Any:

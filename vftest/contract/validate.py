@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
-from jsonschema.exceptions import ValidationError
-
 from vftest.contract.openapi import NULLABLE_MARKER
 from vftest.models import ContractSettings, Trace, Violation
 
 if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
     from vftest.contract.registry import Contract
 
 __all__ = [
