@@ -3,7 +3,10 @@
 1. `wall`: C cases x 5 turns against `vftest serve --latency 100` (the pizza agent), as whole
    commands, start-up included, in interleaved rounds:
    - vftest (`pytest --vftest-concurrency 16`) against a bare asyncio + httpx client that sends
-     the same five turns per user, 16 users at a time (target: vftest <= 1.15 x bare);
+     the same five turns per user, 16 users at a time (target: vftest <= 1.15 x bare), once
+     with every pytest plugin of this venv autoloaded and once "alone" (vftest's and anyio's
+     plugins only, as a user's install has them; this venv also holds hypothesis, xdist,
+     playwright and rerunfailures);
    - vftest at N=1 against Tavern running the same turns sequentially (target: faster), when
      given a Python that has Tavern (`--tavern-python`). Keep Tavern out of vftest's own venv:
      it registers a pytest plugin, and Tavern 3.7 fails to import under pytest 9, which breaks
@@ -124,6 +127,11 @@ def clean_env() -> dict[str, str]:
     return env | {"VOICEFLOW_API_KEY": KEY, "VFTEST_BENCH_OUT": str(probe)}
 
 
+def alone_env() -> dict[str, str]:
+    """`clean_env()` with pytest's plugin autoloading off (plugins are named with -p)."""
+    return clean_env() | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
 # ------------------------------------------------------------------------------------- wall
 
 
@@ -190,7 +198,8 @@ def bench_wall(cases: int, sequential_cases: int, rounds: int, tavern: str | Non
     work = Path(tempfile.mkdtemp(prefix="vftest-perf2-"))
     (work / "client.py").write_text(BARE_CLIENT)
     turns = json.dumps(TURNS)
-    results: dict[str, list[float]] = {"vftest N=16": [], "bare N=16": []}
+    results: dict[str, list[float]] = {"vftest N=16": [], "vftest N=16 alone": []}
+    results |= {"bare N=16": []}
     results |= {"vftest N=1": [], "tavern N=1": []}
     with server("--latency", LATENCY) as url:
         big, small = Workspace(cases), Workspace(sequential_cases)
@@ -201,6 +210,10 @@ def bench_wall(cases: int, sequential_cases: int, rounds: int, tavern: str | Non
         for _ in range(rounds):
             vftest16 = big.command(url, "--vftest-concurrency", "16")
             results["vftest N=16"].append(timed(vftest16, big.path, clean_env()))
+            # As a user's install has it: vftest's plugin (and anyio's, which comes with
+            # httpx), not the development tools of this venv (hypothesis alone adds ~0.3 s).
+            alone = [*vftest16, "-p", "pytest_vftest.plugin", "-p", "anyio"]
+            results["vftest N=16 alone"].append(timed(alone, big.path, alone_env()))
             bare = [sys.executable, "client.py", url, str(cases), "16", turns]
             results["bare N=16"].append(timed(bare, work, clean_env()))
             vftest1 = small.command(url, "--vftest-concurrency", "1")
@@ -214,8 +227,9 @@ def bench_wall(cases: int, sequential_cases: int, rounds: int, tavern: str | Non
         if values:
             shown = ", ".join(f"{v:.1f}" for v in values)
             print(f"{name:>12}: median {median(values):6.1f} s  ({shown})")
-    ratio = median(results["vftest N=16"]) / median(results["bare N=16"])
-    print(f"vftest / bare at N=16: {ratio:.2f} x  (target <= 1.15)")
+    for name in ("vftest N=16", "vftest N=16 alone"):
+        ratio = median(results[name]) / median(results["bare N=16"])
+        print(f"{name} / bare: {ratio:.2f} x  (target <= 1.15)")
     if results["tavern N=1"]:
         seq = median(results["vftest N=1"]) / median(results["tavern N=1"])
         print(f"vftest / tavern at N=1 ({sequential_cases} cases): {seq:.2f} x  (target < 1)")
