@@ -92,6 +92,56 @@ def test_fuzzed_interact_bodies_get_no_5xx(body: dict[str, Any]) -> None:
     assert state_status == 200, body
 
 
+def stateless(state: Any, action: Any = None) -> httpx.Response:
+    """One stateless turn (`POST /interact`) on the state the caller carries."""
+    import asyncio
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=APP, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            body = {"action": action or {"type": "launch"}, "state": state}
+            return await client.post(
+                "/interact", headers=AUTH | {"versionID": "development"}, json=body
+            )
+
+    return asyncio.run(go())
+
+
+# The stateless runtime spreads the caller's variables and storage into the new session
+# (`{...state.variables}`): JavaScript copies a string's or an array's indexes and nothing
+# from a number, a boolean or null, and does not fail.
+SPREADS = {
+    "a number": (5, {}),
+    "a boolean": (True, {}),
+    "null": (None, {}),
+    "a string": ("ab", {"0": "a", "1": "b"}),
+    "a list": ([7, "x"], {"0": 7, "1": "x"}),
+    "an object": ({"size": "large"}, {"size": "large"}),
+}
+
+
+@pytest.mark.parametrize(("sent", "spread"), SPREADS.values(), ids=SPREADS.keys())
+def test_stateless_variables_of_any_type_are_spread_as_javascript_does(
+    sent: Any, spread: dict[str, Any]
+) -> None:
+    answer = stateless({"variables": sent})
+    assert answer.status_code == 200, answer.text
+    variables = answer.json()["state"]["variables"]
+    assert {key: variables[key] for key in spread} == spread
+    assert variables["sessions"] == 1  # a real new session, not an error turned into one
+    assert not ({"0", "1"} - set(spread)) & set(variables)
+
+
+@pytest.mark.parametrize(("sent", "spread"), SPREADS.values(), ids=SPREADS.keys())
+def test_stateless_storage_of_any_type_is_spread_as_javascript_does(
+    sent: Any, spread: dict[str, Any]
+) -> None:
+    # Not a launch: a launch empties the storage before it is spread.
+    answer = stateless({"storage": sent}, {"type": "text", "payload": "hello"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["trace"], "the turn ran"
+
+
 def test_a_client_that_hangs_up_mid_body_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
     """A cancelled run closes connections half-way through a body: nothing to log as a failure."""
     import socket

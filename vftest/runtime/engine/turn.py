@@ -16,7 +16,7 @@ from typing import Any
 from vftest.runtime.engine import cycle, dialog, nlc
 from vftest.runtime.engine.outputs import record_user_input
 from vftest.runtime.engine.state import IS_BASE, Action, Runtime
-from vftest.runtime.engine.values import normalize_number
+from vftest.runtime.engine.values import js_spread, normalize_number
 from vftest.runtime.project import Project
 
 __all__ = ["TurnConfig", "TurnOutput", "initial_state", "run_turn"]
@@ -77,7 +77,7 @@ def _generate(
     previous = state or {}
     variables = {
         **copy.deepcopy(context.get("variables") or {}),
-        **(previous.get("variables") or {}),
+        **js_spread(previous.get("variables")),
     }
     sessions = variables.get("sessions")
     if not isinstance(sessions, (int, float)) or isinstance(sessions, bool):
@@ -85,7 +85,7 @@ def _generate(
     variables["sessions"] = normalize_number(sessions + 1)
     if user_id:
         variables["user_id"] = user_id
-    storage = {**copy.deepcopy(context.get("storage") or {}), **(previous.get("storage") or {})}
+    storage = {**copy.deepcopy(context.get("storage") or {}), **js_spread(previous.get("storage"))}
     return {"stack": stack, "variables": variables, "storage": storage}
 
 
@@ -111,7 +111,7 @@ def _initialize_variables(project: Project, state: dict[str, Any]) -> None:
             defaults[name] = default if default is not None else 0
     state["variables"] = {
         **defaults,
-        **(state.get("variables") or {}),
+        **js_spread(state.get("variables")),
         "timestamp": int(time.time()),
     }
 

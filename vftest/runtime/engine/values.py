@@ -21,6 +21,7 @@ __all__ = [
     "deep_replace",
     "defined_only",
     "js_number",
+    "js_spread",
     "js_str",
     "js_to_fixed",
     "js_truthy",
@@ -140,6 +141,21 @@ def js_to_fixed(value: float) -> str:
         return _format_float(value)
     fixed = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"{fixed:f}"
+
+
+def js_spread(value: Any) -> dict[str, Any]:
+    """What JavaScript's `{...value}` copies: keys, string or array indexes, or nothing.
+
+    Numbers, booleans and null spread to nothing.
+
+    The runtime spreads state the caller sends (stateless `state.variables`), so a value of the
+    wrong type gives a turn, not a crash, as in the real runtime.
+    """
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, (str, list)):
+        return {str(index): item for index, item in enumerate(value)}
+    return {}
 
 
 def js_truthy(value: Any) -> bool:
