@@ -12,14 +12,14 @@ import signal
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_vftest.options import add_options, check_options, settings_of
-from pytest_vftest.session import VftestSession, session_key, terminated_key
+from pytest_vftest.session import VftestSession, interrupted_key, session_key, terminated_key
 from vftest.errors import VftestError
 
 _suite_errors = pytest.StashKey[list[str]]()
@@ -54,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except VftestError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[session_key] = VftestSession(config, settings=settings)
-    _stop_on_sigterm(config)
+    _stop_on_signals(config)
     config.stash[_suite_errors] = []
     config.stash[_other_errors] = []
     if settings_of(config).cov.value:
@@ -74,28 +74,43 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(DiffPlugin(config), "vftest-diff")
 
 
-def _stop_on_sigterm(config: pytest.Config) -> None:
-    """Make SIGTERM (CI cancelling a job) end the run like Ctrl-C: reports are still written.
+def _stop_on_signals(config: pytest.Config) -> None:
+    """Make Ctrl-C always stop the run, and SIGTERM (CI cancelling a job) stop it the same way.
 
     pytest finishes an interrupted session (junitxml and vftest's reports are written in
     `pytest_sessionfinish`), so SIGTERM is turned into KeyboardInterrupt, and the cases that
-    did not run are marked "not run" there. A handler someone else installed is left alone.
+    did not run are marked "not run" there. Both signals are also remembered: the
+    KeyboardInterrupt a handler raises lands wherever the main thread happens to be, and code
+    there may lose it (seen about once in 40 runs on a loaded machine: the run went on to
+    the end and exited 0). Each case checks the mark before it waits (`VftestSession.result`),
+    so a lost interrupt stops the run at the next case. A handler someone else installed is
+    left alone.
     """
     if hasattr(config, "workerinput") or threading.current_thread() is not threading.main_thread():
         return
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return
+    for signum, default in (
+        (signal.SIGTERM, signal.SIG_DFL),
+        (signal.SIGINT, signal.default_int_handler),
+    ):
+        if signal.getsignal(signum) is not default:
+            continue
 
-    def interrupt(signum: int, frame: Any) -> None:
-        config.stash[terminated_key] = True
-        raise KeyboardInterrupt("SIGTERM")
+        def interrupt(number: int, frame: Any) -> None:
+            config.stash[interrupted_key] = True
+            if number == signal.SIGTERM:
+                config.stash[terminated_key] = True
+                raise KeyboardInterrupt("SIGTERM")
+            raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, interrupt)
+        signal.signal(signum, interrupt)
+        config.add_cleanup(_restorer(signum, default))
 
+
+def _restorer(signum: int, handler: Any) -> Callable[[], None]:
     def restore() -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signum, handler)
 
-    config.add_cleanup(restore)
+    return restore
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

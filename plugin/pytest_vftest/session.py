@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VftestSession",
+    "interrupted_key",
     "session_key",
     "split_environments",
     "suite_environments",
@@ -123,10 +124,11 @@ class VftestSession:
         self, nodeid: str, case: Case, suite: Suite, environment: str
     ) -> CaseResult | VftestError:
         """Wait for a case's result, running it now if it was not queued ahead."""
+        self._stop_if_interrupted()
         self.submit(nodeid, case, suite, environment)
         self._say_notices()
         outcome: CaseResult | VftestError = self.scheduler.result(
-            nodeid, while_waiting=self._say_notices
+            nodeid, while_waiting=self._while_waiting
         )
         if isinstance(outcome, CaseResult):
             self.transcripts[nodeid] = Transcript.from_result(outcome)
@@ -171,6 +173,16 @@ class VftestSession:
             f"({why}); waits over {float(self.settings.max_429_wait.value):g}s "
             "(--vftest-max-429-wait) fail their cases instead"
         )
+
+    def _stop_if_interrupted(self) -> None:
+        # A KeyboardInterrupt raised by the signal handler can be lost by the code it lands
+        # in; the mark it left is not (see plugin._stop_on_signals).
+        if self.config.stash.get(interrupted_key, False):
+            raise KeyboardInterrupt
+
+    def _while_waiting(self) -> None:
+        self._stop_if_interrupted()
+        self._say_notices()
 
     def _say_notices(self) -> None:
         """Print what the background loop queued, outside pytest's output capture."""
@@ -267,3 +279,4 @@ async def _close_all(clients: list[httpx.AsyncClient]) -> None:
 
 session_key = pytest.StashKey[VftestSession]()
 terminated_key = pytest.StashKey[bool]()  # set when SIGTERM stopped the run
+interrupted_key = pytest.StashKey[bool]()  # set by Ctrl-C or SIGTERM; checked before each case

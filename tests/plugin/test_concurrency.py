@@ -167,3 +167,34 @@ def test_ctrl_c_stops_the_run_like_a_sequential_one(
     assert observed_runtime.in_flight == 0
     assert len(observed_runtime.requests) == seen  # nothing keeps running after the exit
     assert seen < 200 * 2  # the run stopped well before the end
+
+
+# A plugin that catches KeyboardInterrupt where the handler happens to raise it. Where the
+# interrupt lands is chance (it once landed in a teardown hook and the run went on to exit 0);
+# this conftest makes it land in such code every time.
+CARELESS_PLUGIN = """
+import os, signal, time
+
+def pytest_runtest_teardown(item):
+    if item.name == "case 01":
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the handler runs here
+        except KeyboardInterrupt:
+            print("LOST THE INTERRUPT")
+"""
+
+
+def test_ctrl_c_stops_the_run_even_when_code_loses_the_keyboard_interrupt(
+    pytester: pytest.Pytester, observed_runtime: Observed
+) -> None:
+    pytester.makefile(".vftest.yaml", many=cases(50))
+    pytester.makeconftest(CARELESS_PLUGIN)
+    result = pytester.runpytest_subprocess(
+        "-s", "-p", "no:cacheprovider", "--vftest-url", observed_runtime.url,
+        "--vftest-concurrency", "1",
+    )  # fmt: skip
+    assert "LOST THE INTERRUPT" in result.stdout.str()
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.no_fnmatch_line("*50 passed*")
+    assert len(observed_runtime.requests) < 50  # it stopped at the next case
