@@ -214,9 +214,7 @@ class _Walker:
                     size += self.walk(item, where, key_line, depth + 1)
                 merges = True
                 continue
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != (
-                "tag:yaml.org,2002:str"
-            ):
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
                 self.problem(
                     key_line,

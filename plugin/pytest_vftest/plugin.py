@@ -88,20 +88,20 @@ def _stop_on_signals(config: pytest.Config) -> None:
     """
     if hasattr(config, "workerinput") or threading.current_thread() is not threading.main_thread():
         return
+
+    def interrupt(number: int, frame: Any) -> None:
+        config.stash[interrupted_key] = True
+        if number == signal.SIGTERM:
+            config.stash[terminated_key] = True
+            raise KeyboardInterrupt("SIGTERM")
+        raise KeyboardInterrupt
+
     for signum, default in (
         (signal.SIGTERM, signal.SIG_DFL),
         (signal.SIGINT, signal.default_int_handler),
     ):
         if signal.getsignal(signum) is not default:
             continue
-
-        def interrupt(number: int, frame: Any) -> None:
-            config.stash[interrupted_key] = True
-            if number == signal.SIGTERM:
-                config.stash[terminated_key] = True
-                raise KeyboardInterrupt("SIGTERM")
-            raise KeyboardInterrupt
-
         signal.signal(signum, interrupt)
         config.add_cleanup(_restorer(signum, default))
 
